@@ -1,0 +1,59 @@
+/**
+ * The store contract: what every backend implements, and what each method guarantees. The
+ * per-domain interfaces live in ./contract/; this file assembles them into one Backend.
+ *
+ * Rules for all stores:
+ * - Every write is atomic: it fully happens, with its change-log records, or not at all.
+ * - Errors a caller can cause are AgentStateError (NOT_FOUND, CONFLICT, …) from domain/errors.ts,
+ *   the same on every backend; a driver's own error text never reaches a caller. A store that
+ *   cannot reach its server throws BACKEND_UNAVAILABLE.
+ * - Defaults (ids, page limits, size limits) are applied above the backend, in the daemon, once.
+ * - Free-form JSON is stored and returned unchanged.
+ */
+import type { BackendOptions, ChangeLog } from "./contract/common.js";
+import type { ConversationStore } from "./contract/conversations.js";
+import type { GroupStore } from "./contract/groups.js";
+import type { JobStore } from "./contract/jobs.js";
+import type { PlanStore } from "./contract/plans.js";
+import type { HistoryStore } from "./contract/history.js";
+import type { ChangesetStore } from "./contract/changesets.js";
+import type { LedgerStore } from "./contract/ledger.js";
+
+export type BackendName = "jsonl" | "sqlite" | "postgres" | "redis" | "memory";
+
+export interface BackendProbe {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+  /** Backend-specific facts for daemon.health (persistence settings, paths, …). */
+  details?: Record<string, unknown>;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly conversations: ConversationStore;
+  readonly groups: GroupStore;
+  readonly jobs: JobStore;
+  readonly plans: PlanStore;
+  readonly history: HistoryStore;
+  readonly changesets: ChangesetStore;
+  readonly ledger: LedgerStore;
+  readonly changes: ChangeLog;
+  /** Opens files or connections and runs migrations. Idempotent. */
+  open(): Promise<void>;
+  /** Flushes and releases everything; resolves only when all handles are closed. Idempotent. */
+  close(): Promise<void>;
+  /** A cheap round trip to the storage, for health checks. Never throws. */
+  probe(): Promise<BackendProbe>;
+}
+
+export type BackendFactory = (options: BackendOptions) => Backend;
+
+export type * from "./contract/common.js";
+export type * from "./contract/conversations.js";
+export type * from "./contract/groups.js";
+export type * from "./contract/jobs.js";
+export type * from "./contract/plans.js";
+export type * from "./contract/history.js";
+export type * from "./contract/changesets.js";
+export type * from "./contract/ledger.js";

@@ -1,0 +1,3 @@
+/** groups storage (SPEC §3). To be specified. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface GroupStore {}

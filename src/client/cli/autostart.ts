@@ -1,0 +1,29 @@
+/**
+ * Start a daemon in the background when none answers (SPEC §8), so a fresh machine works without
+ * any unit installed. Its stderr goes to agentstated.log beside the socket.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync, closeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ResolvedConfig } from "../../config/config.js";
+
+const DAEMON_BIN = fileURLToPath(new URL("../../../../bin/agentstated.js", import.meta.url));
+
+/** Spawns `agentstated` detached with the same settings; the caller then waits for it to answer. */
+export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string | boolean | undefined>): void {
+  const dir = dirname(config.socket);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const log = openSync(join(dir, "agentstated.log"), "a", 0o600);
+  const args = [DAEMON_BIN];
+  for (const [flag, value] of Object.entries(flags)) {
+    if (typeof value === "string") args.push(`--${flag}`, value);
+  }
+  args.push("--socket", config.socket);
+  try {
+    const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env: process.env });
+    child.unref();
+  } finally {
+    closeSync(log);
+  }
+}

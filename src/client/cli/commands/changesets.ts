@@ -1,0 +1,4 @@
+/** changesets commands. */
+import type { Command } from "../context.js";
+
+export const changesetsCommands: Command[] = [];

@@ -1,0 +1,4 @@
+/** groups commands. */
+import type { Command } from "../context.js";
+
+export const groupsCommands: Command[] = [];

@@ -1,0 +1,4 @@
+/** history commands. */
+import type { Command } from "../context.js";
+
+export const historyCommands: Command[] = [];

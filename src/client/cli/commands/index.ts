@@ -1,0 +1,12 @@
+/** Every CLI command. */
+import type { Command } from "../context.js";
+import { conversationCommands } from "./conversations.js";
+import { daemonCommands } from "./daemon.js";
+import { groupsCommands } from "./groups.js";
+import { jobsCommands } from "./jobs.js";
+import { plansCommands } from "./plans.js";
+import { historyCommands } from "./history.js";
+import { changesetsCommands } from "./changesets.js";
+import { ledgerCommands } from "./ledger.js";
+
+export const commands: Command[] = [...daemonCommands, ...conversationCommands, ...groupsCommands, ...jobsCommands, ...plansCommands, ...historyCommands, ...changesetsCommands, ...ledgerCommands];

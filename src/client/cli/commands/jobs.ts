@@ -1,0 +1,4 @@
+/** jobs commands. */
+import type { Command } from "../context.js";
+
+export const jobsCommands: Command[] = [];

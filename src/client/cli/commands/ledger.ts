@@ -1,0 +1,4 @@
+/** ledger commands. */
+import type { Command } from "../context.js";
+
+export const ledgerCommands: Command[] = [];

@@ -1,0 +1,4 @@
+/** plans commands. */
+import type { Command } from "../context.js";
+
+export const plansCommands: Command[] = [];

@@ -1,0 +1,88 @@
+/**
+ * Health from cached probes (SPEC §8): the backend is probed in the background, so daemon.health
+ * never waits on a dead backend; the event loop's delay comes from a histogram.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import type { Backend, BackendProbe } from "../backends/contract.js";
+import type { CheckStatus, Health, HealthCheck } from "../domain/daemon.js";
+
+const PROBE_EVERY_MS = 5000;
+const PROBE_TIMEOUT_MS = 2000;
+const LOOP_WARN_MS = 100;
+const LOOP_FAIL_MS = 1000;
+
+export class HealthMonitor {
+  private probe: BackendProbe & { at: number } = { ok: true, latencyMs: 0, at: Date.now() };
+  private timer?: NodeJS.Timeout;
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private readonly extra = new Map<string, () => HealthCheck>();
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly version: string,
+    private readonly startedAt: number,
+  ) {}
+
+  start(): void {
+    this.loop.enable();
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), PROBE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.loop.disable();
+  }
+
+  /** Subsystems (scheduler, events, …) register their own check. */
+  register(name: string, check: () => HealthCheck): void {
+    this.extra.set(name, check);
+  }
+
+  get backendHealthy(): boolean {
+    return this.probe.ok;
+  }
+
+  get eventLoopDelayMs(): number {
+    return this.loop.percentile(99) / 1e6;
+  }
+
+  private async refresh(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<BackendProbe>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, latencyMs: PROBE_TIMEOUT_MS, error: "probe timed out" }), PROBE_TIMEOUT_MS);
+    });
+    const result = await Promise.race([this.backend.probe(), timeout]);
+    clearTimeout(timer);
+    this.probe = { ...result, at: Date.now() };
+  }
+
+  report(): Health {
+    const loopMs = this.eventLoopDelayMs;
+    this.loop.reset();
+    const checks: Record<string, HealthCheck> = {
+      backend: {
+        status: this.probe.ok ? "pass" : "fail",
+        backend: this.backend.name,
+        latencyMs: this.probe.latencyMs,
+        checkedAt: new Date(this.probe.at).toISOString(),
+        ...(this.probe.error ? { message: this.probe.error } : {}),
+        ...(this.probe.details ? { details: this.probe.details } : {}),
+      },
+      eventLoop: {
+        status: loopMs >= LOOP_FAIL_MS ? "fail" : loopMs >= LOOP_WARN_MS ? "warn" : "pass",
+        p99DelayMs: Math.round(loopMs * 10) / 10,
+      },
+    };
+    for (const [name, check] of this.extra) checks[name] = check();
+    return {
+      status: worst(Object.values(checks).map((c) => c.status)),
+      checks,
+      version: this.version,
+      uptime: (Date.now() - this.startedAt) / 1000,
+    };
+  }
+}
+
+const worst = (all: CheckStatus[]): CheckStatus => (all.includes("fail") ? "fail" : all.includes("warn") ? "warn" : "pass");

@@ -1,0 +1,4 @@
+/** changesets (SPEC §3). Declarations to come. */
+import { table } from "./method.js";
+
+export const changesetsMethods = table();

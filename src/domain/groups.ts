@@ -1,0 +1,4 @@
+/** groups (SPEC §3). Declarations to come. */
+import { table } from "./method.js";
+
+export const groupsMethods = table();

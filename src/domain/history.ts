@@ -1,0 +1,4 @@
+/** history (SPEC §3). Declarations to come. */
+import { table } from "./method.js";
+
+export const historyMethods = table();

@@ -1,0 +1,4 @@
+/** jobs (SPEC §3). Declarations to come. */
+import { table } from "./method.js";
+
+export const jobsMethods = table();

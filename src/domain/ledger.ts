@@ -1,0 +1,4 @@
+/** ledger (SPEC §3). Declarations to come. */
+import { table } from "./method.js";
+
+export const ledgerMethods = table();

@@ -1,0 +1,137 @@
+/**
+ * One client connection: frames lines, dispatches them concurrently, writes replies and
+ * notifications, and applies backpressure both ways (too many requests in flight, or a peer that
+ * does not read its replies, pause reading).
+ */
+import type { Socket } from "node:net";
+import type { CallContext, Dispatcher, DispatchLogger } from "./dispatcher.js";
+import { errorResponse, invalidRequest } from "./envelope.js";
+import { LineSplitter, LineTooLongError } from "./framing.js";
+
+export interface ConnectionOptions {
+  maxLineBytes: number;
+  /** Requests dispatched but not yet answered before reading pauses. */
+  maxInFlight: number;
+  logger: DispatchLogger;
+}
+
+let nextConnectionId = 1;
+
+export class RpcConnection implements CallContext {
+  readonly connectionId = nextConnectionId++;
+  private readonly splitter: LineSplitter;
+  private inFlightCount = 0;
+  private writeBlocked = false;
+  private closed = false;
+  private readonly closeListeners: Array<() => void> = [];
+  private readonly idleListeners: Array<() => void> = [];
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly dispatcher: Dispatcher,
+    private readonly opts: ConnectionOptions,
+  ) {
+    this.splitter = new LineSplitter(opts.maxLineBytes);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => {
+      this.writeBlocked = false;
+      this.updateFlow();
+    });
+    socket.on("error", () => undefined); // 'close' follows; peers vanishing is normal
+    socket.on("close", () => this.onClose());
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Bytes queued in the socket that the peer has not read yet. */
+  get pendingWriteBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  onceClosed(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Resolves when nothing is in flight on this connection. */
+  whenIdle(): Promise<void> {
+    if (this.inFlightCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleListeners.push(resolve));
+  }
+
+  notify(method: string, params: Record<string, unknown>): void {
+    this.write(JSON.stringify({ jsonrpc: "2.0", method, params }));
+  }
+
+  close(): void {
+    if (!this.closed) this.socket.destroy();
+  }
+
+  /** Half-close once queued writes are flushed. */
+  end(): void {
+    if (!this.closed) this.socket.end();
+  }
+
+  private onData(chunk: Buffer): void {
+    let lines: Buffer[];
+    try {
+      lines = this.splitter.push(chunk);
+    } catch (err) {
+      if (!(err instanceof LineTooLongError)) throw err;
+      this.rejectOversized(err);
+      return;
+    }
+    for (const line of lines) this.dispatch(line);
+  }
+
+  private dispatch(raw: Buffer): void {
+    const line = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
+    if (line.length === 0) return;
+    this.inFlightCount++;
+    this.updateFlow();
+    this.dispatcher
+      .handleLine(line, this)
+      .then((reply) => {
+        if (reply !== undefined) this.write(reply);
+      })
+      .catch((err: unknown) => this.opts.logger.error("failed to answer a request", { error: String(err) }))
+      .finally(() => {
+        this.inFlightCount--;
+        this.updateFlow();
+        if (this.inFlightCount === 0) for (const l of this.idleListeners.splice(0)) l();
+      });
+  }
+
+  private rejectOversized(err: LineTooLongError): void {
+    this.socket.removeAllListeners("data");
+    this.socket.pause();
+    const reply = JSON.stringify(errorResponse(null, invalidRequest(err.message).toObject()));
+    this.socket.end(reply + "\n", () => this.socket.destroy());
+  }
+
+  private write(text: string): void {
+    if (this.closed || this.socket.writableEnded) return;
+    if (!this.socket.write(text + "\n")) {
+      this.writeBlocked = true;
+      this.updateFlow();
+    }
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    const shouldPause = this.writeBlocked || this.inFlightCount >= this.opts.maxInFlight;
+    if (shouldPause && !this.socket.isPaused()) this.socket.pause();
+    else if (!shouldPause && this.socket.isPaused() && this.socket.listenerCount("data") > 0) this.socket.resume();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    for (const l of this.closeListeners.splice(0)) l();
+  }
+}
