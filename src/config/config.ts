@@ -152,7 +152,7 @@ export function resolveConfig({ flags = {}, env = process.env }: ConfigInput = {
     config.autostart = false;
     sources.autostart = "flag";
   }
-  return { config: config as unknown as ResolvedConfig, sources: sources as Resolution["sources"] };
+  return { config: config as unknown as ResolvedConfig, sources: sources };
 
   function set(s: (typeof SETTINGS)[number], raw: unknown, where: string, source: Source) {
     config[s.key] = s.parse(raw, where);

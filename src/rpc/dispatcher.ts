@@ -20,6 +20,8 @@ export interface CallContext {
   notify(method: string, params: Record<string, unknown>): void;
 }
 
+/** Params arrive validated against the method's schema; each handler's exact type is checked where it is written (daemon/handlers). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (params: any, ctx: CallContext) => unknown;
 
 export interface DispatchLogger {

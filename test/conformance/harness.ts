@@ -74,7 +74,7 @@ export function makeSuite(name: string, factory: BackendFactory, caps: Capabilit
           await backend.open();
           return backend;
         },
-      } as Fixture;
+      };
       return fixture;
     },
   };
