@@ -7,7 +7,7 @@ export interface Column<T> {
 }
 
 const cell = (v: unknown): string =>
-  v === undefined || v === null ? "" : typeof v === "string" ? v.replace(/\s+/g, " ") : typeof v === "object" ? JSON.stringify(v) : String(v as number | boolean);
+  v === undefined || v === null ? "" : typeof v === "string" ? v.replace(/\s+/g, " ") : (JSON.stringify(v) ?? "");
 
 export function formatTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
   const cells = rows.map((r) =>
