@@ -49,7 +49,7 @@ export interface Backend {
 
 export type BackendFactory = (options: BackendOptions) => Backend;
 
-export type * from "./contract/common.js";
+export * from "./contract/common.js";
 export type * from "./contract/conversations.js";
 export type * from "./contract/groups.js";
 export type * from "./contract/jobs.js";

@@ -18,7 +18,20 @@ export interface BackendOptions {
   origin: string;
   /** The clock used for every timestamp the store assigns; tests pass a controllable one. */
   now: () => Date;
+  /** Retention and sizing the stores enforce themselves; defaults in STORE_DEFAULTS. */
+  retention?: Partial<StoreRetention>;
 }
+
+export interface StoreRetention {
+  /** Shell history keeps the newest N entries. */
+  historyEntries: number;
+  /** Run history keeps the newest N runs per job. */
+  runsPerJob: number;
+}
+
+export const STORE_DEFAULTS: StoreRetention = { historyEntries: 10_000, runsPerJob: 200 };
+
+export const retentionOf = (opts: BackendOptions): StoreRetention => ({ ...STORE_DEFAULTS, ...opts.retention });
 
 /**
  * The change log of SPEC §4. Stores append to it inside the same atomic unit as their write; the
