@@ -1,0 +1,84 @@
+/**
+ * The jsonl backend: a documented, human-readable directory (see docs/jsonl-layout.md), made
+ * durable by a group-committed journal. One daemon per data directory (a pid lock).
+ */
+import { promises as fs } from "node:fs";
+import { join } from "node:path";
+import { backendUnavailable } from "../../domain/errors.js";
+import { acquireLock, LockHeldError, type Lock } from "../../lib/lockfile.js";
+import type { BackendOptions, BackendProbe } from "../contract.js";
+import { JsonlChangeLog } from "./changes.js";
+import { JsonlConversations } from "./conversations.js";
+import { Engine } from "./engine.js";
+
+export interface JsonlOptions extends BackendOptions {
+  dataDir: string;
+}
+
+export const FORMAT = "agentstate-jsonl 1";
+
+export class JsonlBackend {
+  readonly name = "jsonl" as const;
+  readonly engine: Engine;
+  readonly changes: JsonlChangeLog;
+  readonly conversations: JsonlConversations;
+  private lock?: Lock;
+  private opened?: Promise<void>;
+  private closed?: Promise<void>;
+
+  constructor(private readonly opts: JsonlOptions) {
+    this.engine = new Engine(opts.dataDir);
+    this.changes = new JsonlChangeLog(this.engine, opts);
+    this.conversations = new JsonlConversations(this.engine, opts, this.changes);
+  }
+
+  open(): Promise<void> {
+    this.opened ??= this.doOpen();
+    return this.opened;
+  }
+
+  private async doOpen(): Promise<void> {
+    const dir = this.opts.dataDir;
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      this.lock = await acquireLock(join(dir, "agentstate.lock"));
+    } catch (err) {
+      if (err instanceof LockHeldError) throw backendUnavailable(`data directory ${dir} is in use by process ${err.pid}`);
+      throw err;
+    }
+    await this.checkFormat(dir);
+    await this.changes.load();
+    await this.conversations.load();
+    const txs = await this.engine.journal.open();
+    await this.engine.replay(txs);
+    await this.engine.journal.checkpoint();
+  }
+
+  private async checkFormat(dir: string): Promise<void> {
+    const path = join(dir, "FORMAT");
+    const found = await fs.readFile(path, "utf8").catch(() => undefined);
+    if (found === undefined) await fs.writeFile(path, FORMAT + "\n", { mode: 0o600 });
+    else if (found.trim() !== FORMAT) throw new Error(`${dir} holds "${found.trim()}", not "${FORMAT}"; refusing to open it`);
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.opened?.catch(() => undefined);
+      await this.engine.journal.close();
+      await this.engine.io.close();
+      await this.lock?.release();
+    })();
+    return this.closed;
+  }
+
+  async probe(): Promise<BackendProbe> {
+    const t0 = performance.now();
+    const ok = this.engine.journal.healthy;
+    return {
+      ok,
+      latencyMs: performance.now() - t0,
+      ...(ok ? {} : { error: "journal write failed; restart the daemon" }),
+      details: { dataDir: this.opts.dataDir, journalSyncs: this.engine.journal.syncs, journalCommits: this.engine.journal.commits },
+    };
+  }
+}
