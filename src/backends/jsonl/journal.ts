@@ -35,7 +35,7 @@ export class Journal {
   private queue: Pending[] = [];
   private exclusive: Array<{ fn: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }> = [];
   private running?: Promise<void>;
-  private failure?: Error;
+  private failure?: NodeJS.ErrnoException;
   private bytes = 0;
   /** Counts fdatasync calls, for tests and stats (group commit shows as syncs < commits). */
   syncs = 0;
@@ -159,7 +159,7 @@ export class Journal {
   }
 
   private unavailable() {
-    const code = (this.failure)?.code ?? "EIO";
+    const code = this.failure?.code ?? "EIO";
     return backendUnavailable(`the jsonl journal could not be written (${code}); restart the daemon to recover`);
   }
 }
