@@ -97,6 +97,7 @@ export class JsonlChangeLog implements ChangeLog {
 
   async since(cursor: string | undefined, limit: number) {
     const after = cursor === undefined ? 0 : parseCursor(cursor);
+    await this.engine.journal.settled();
     const reset = cursor !== undefined && after < this.prunedThrough;
     let lo = 0;
     let hi = this.index.length;

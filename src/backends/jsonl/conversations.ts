@@ -242,6 +242,8 @@ export class JsonlConversations implements ConversationStore {
   }
 
   async listMessages(q: ListMessagesQuery): Promise<Page<Message>> {
+    this.meta(q.sessionId);
+    await this.engine.journal.settled();
     const s = this.meta(q.sessionId);
     const path = this.messagesPath(q.sessionId);
     const from = q.includeHidden ? 1 : s.truncatedBeforeSeq;
@@ -266,6 +268,7 @@ export class JsonlConversations implements ConversationStore {
     const popped = (s.poppedSeqs ?? []).filter((p) => p >= s.truncatedBeforeSeq).concat(seq);
     const meta: Meta = { ...s, messageCount: s.messageCount - 1, updatedAt: this.now(), version: s.version + 1, poppedSeqs: popped };
     await this.write(meta, "session.truncated", { popped: seq }, [{ k: "pop", id: sessionId, seq, ref } as Op]);
+    await this.engine.journal.settled(); // the file applier captures the body as it cuts the line
     const body = this.poppedBodies.get(ref);
     this.poppedBodies.delete(ref);
     return body ?? null;
@@ -324,7 +327,7 @@ export class JsonlConversations implements ConversationStore {
 
   async fork(input: { id: string; newId: string; uptoSeq?: number; title?: string }) {
     const source = this.meta(input.id);
-    await this.engine.journal.runExclusive(async () => undefined); // everything queued is in the files
+    await this.engine.journal.settled();
     const upto = input.uptoSeq ?? source.lastSeq;
     const copies = (await readForward(this.messagesPath(input.id), source.truncatedBeforeSeq, Number.MAX_SAFE_INTEGER, (m) => m.seq <= upto))
       .map(({ seq: _seq, createdAt: _at, ...rest }) => rest as MessageInput);

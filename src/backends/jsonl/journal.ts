@@ -1,10 +1,12 @@
 /**
  * The jsonl backend's write-ahead journal. Every write is one line (a transaction of ops) appended
  * to `journal.jsonl`; one fdatasync covers every transaction queued while the previous one ran
- * (group commit), however many files those writes touch. Only then are the ops applied to the
- * human-readable files and the writers acknowledged. On open, transactions still in the journal are
- * applied again (appliers are idempotent), so a crash at any point loses no acknowledged write.
- * A checkpoint fsyncs the files written since the last one and empties the journal.
+ * (group commit), however many files those writes touch, and then the writers are acknowledged.
+ * A second loop applies committed ops to the human-readable files, in order, while the next batch
+ * is being synced; readers call `settled()` first so they see every acknowledged write. On open,
+ * transactions still in the journal are applied again (appliers are idempotent), so a crash at any
+ * point loses no acknowledged write. A checkpoint fsyncs the files written since the last one and
+ * empties the journal.
  */
 import { promises as fs } from "node:fs";
 import { backendUnavailable } from "../../domain/errors.js";
@@ -35,6 +37,12 @@ export class Journal {
   private queue: Pending[] = [];
   private exclusive: Array<{ fn: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }> = [];
   private running?: Promise<void>;
+  private applyQueue: Op[][] = [];
+  private applying?: Promise<void>;
+  /** Batches handed to the apply loop, and batches it has finished: readers wait for the gap. */
+  private queuedBatches = 0;
+  private appliedBatches = 0;
+  private settledWaiters: Array<{ target: number; resolve: () => void }> = [];
   private failure?: NodeJS.ErrnoException;
   private bytes = 0;
   /** Counts fdatasync calls, for tests and stats (group commit shows as syncs < commits). */
@@ -98,6 +106,7 @@ export class Journal {
 
   async close(): Promise<void> {
     await this.running;
+    await this.settled();
     if (this.fh && !this.failure) await this.doCheckpoint();
     await this.fh?.close();
     this.fh = undefined;
@@ -114,6 +123,7 @@ export class Journal {
     while (this.queue.length > 0 || this.exclusive.length > 0) {
       if (this.queue.length > 0) await this.flush(this.queue.splice(0));
       const jobs = this.exclusive.splice(0);
+      if (jobs.length > 0 || this.bytes >= CHECKPOINT_BYTES) await this.settled();
       for (const job of jobs) {
         await job.fn().then(job.resolve, (err: unknown) => {
           job.reject(err);
@@ -137,13 +147,49 @@ export class Journal {
       this.syncs++;
       this.commits += batch.length;
       this.bytes += Buffer.byteLength(text);
-      await this.hooks.applyFiles(batch.flatMap((p) => p.ops));
     } catch (err) {
       this.fail(err);
       for (const p of batch) p.reject(this.unavailable());
       return;
     }
+    this.applyQueue.push(batch.flatMap((p) => p.ops));
+    this.queuedBatches++;
+    this.applying ??= this.applyLoop();
     for (const p of batch) p.resolve();
+  }
+
+  /** Applies committed batches to the files, oldest first, several batches at a time. */
+  private async applyLoop(): Promise<void> {
+    try {
+      while (this.applyQueue.length > 0) {
+        const batches = this.applyQueue.splice(0);
+        try {
+          await this.hooks.applyFiles(batches.flat());
+        } catch (err) {
+          this.fail(err);
+        }
+        this.appliedBatches += batches.length;
+        this.wakeReaders();
+      }
+    } finally {
+      this.applying = undefined;
+    }
+  }
+
+  private wakeReaders(): void {
+    const still: typeof this.settledWaiters = [];
+    for (const w of this.settledWaiters) {
+      if (w.target <= this.appliedBatches || this.failure) w.resolve();
+      else still.push(w);
+    }
+    this.settledWaiters = still;
+  }
+
+  /** Resolves once every write acknowledged before this call is in the files (read-your-writes). */
+  settled(): Promise<void> {
+    const target = this.queuedBatches;
+    if (target <= this.appliedBatches) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push({ target, resolve }));
   }
 
   private async doCheckpoint(): Promise<void> {
