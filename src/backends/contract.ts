@@ -27,6 +27,8 @@ export interface BackendProbe {
   error?: string;
   /** Backend-specific facts for daemon.health (persistence settings, paths, …). */
   details?: Record<string, unknown>;
+  /** Problems that do not stop the backend (a malformed hand-edited file); health shows "warn". */
+  warnings?: string[];
 }
 
 export interface Backend {

@@ -72,7 +72,7 @@ export class Daemon {
     const now = this.opts.now ?? (() => new Date());
     const backend =
       this.opts.backend ??
-      (await createBackend({ name: config.backend, dataDir: config.dataDir, url: config.url, origin: this.origin, now }));
+      (await createBackend({ name: config.backend, dataDir: config.dataDir, url: config.url, origin: this.origin, now, log: logger }));
     this.backend = backend;
     await backend.open();
 

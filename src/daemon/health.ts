@@ -63,11 +63,11 @@ export class HealthMonitor {
     this.loop.reset();
     const checks: Record<string, HealthCheck> = {
       backend: {
-        status: this.probe.ok ? "pass" : "fail",
+        status: !this.probe.ok ? "fail" : this.probe.warnings?.length ? "warn" : "pass",
         backend: this.backend.name,
         latencyMs: this.probe.latencyMs,
         checkedAt: new Date(this.probe.at).toISOString(),
-        ...(this.probe.error ? { message: this.probe.error } : {}),
+        ...(this.probe.error ? { message: this.probe.error } : this.probe.warnings?.length ? { message: this.probe.warnings.join("; ") } : {}),
         ...(this.probe.details ? { details: this.probe.details } : {}),
       },
       eventLoop: {

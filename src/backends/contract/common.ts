@@ -20,6 +20,13 @@ export interface BackendOptions {
   now: () => Date;
   /** Retention and sizing the stores enforce themselves; defaults in STORE_DEFAULTS. */
   retention?: Partial<StoreRetention>;
+  /** Where a backend reports what an operator should see (a malformed hand-edited file, a reconnect). */
+  log?: BackendLog;
+}
+
+export interface BackendLog {
+  warn(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
 }
 
 export interface StoreRetention {

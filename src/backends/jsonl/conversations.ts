@@ -13,6 +13,7 @@ import { checkLastSeq, checkVersion, compareSessionsDesc, newSession, patchSessi
 import type { JsonlChangeLog } from "./changes.js";
 import { encodeId } from "./encode.js";
 import type { Engine } from "./engine.js";
+import type { JsonlDomain } from "./domain.js";
 import { repairTornTail, writeFileAtomic } from "./files.js";
 import type { Op } from "./journal.js";
 import { lastLine, readBackward, readForward } from "./messages-file.js";
@@ -29,7 +30,7 @@ type SessionOp = { k: "sess"; s: Meta } | { k: "msgs"; id: string; m: Message[] 
 
 const publicSession = ({ poppedSeqs: _p, ...s }: Meta): Session => structuredClone(s);
 
-export class JsonlConversations implements ConversationStore {
+export class JsonlConversations implements ConversationStore, JsonlDomain {
   private readonly sessions = new Map<string, Meta>();
   private readonly idem = new Map<string, Map<string, AppendResult>>();
   /** Last seq present in each message file (after torn-tail repair), learned lazily. */

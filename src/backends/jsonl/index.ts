@@ -9,6 +9,13 @@ import { acquireLock, LockHeldError, type Lock } from "../../lib/lockfile.js";
 import type { BackendOptions, BackendProbe } from "../contract.js";
 import { JsonlChangeLog } from "./changes.js";
 import { JsonlConversations } from "./conversations.js";
+import { JsonlGroups } from "./groups.js";
+import { JsonlJobs } from "./jobs.js";
+import { JsonlPlans } from "./plans.js";
+import { JsonlHistory } from "./history.js";
+import { JsonlChangesets } from "./changesets.js";
+import { JsonlLedger } from "./ledger.js";
+import type { JsonlDomain } from "./domain.js";
 import { Engine } from "./engine.js";
 
 export interface JsonlOptions extends BackendOptions {
@@ -22,6 +29,12 @@ export class JsonlBackend {
   readonly engine: Engine;
   readonly changes: JsonlChangeLog;
   readonly conversations: JsonlConversations;
+  readonly groups: JsonlGroups;
+  readonly jobs: JsonlJobs;
+  readonly plans: JsonlPlans;
+  readonly history: JsonlHistory;
+  readonly changesets: JsonlChangesets;
+  readonly ledger: JsonlLedger;
   private lock?: Lock;
   private opened?: Promise<void>;
   private closed?: Promise<void>;
@@ -30,6 +43,12 @@ export class JsonlBackend {
     this.engine = new Engine(opts.dataDir);
     this.changes = new JsonlChangeLog(this.engine, opts);
     this.conversations = new JsonlConversations(this.engine, opts, this.changes);
+    this.groups = new JsonlGroups(this.engine, opts, this.changes);
+    this.jobs = new JsonlJobs(this.engine, opts, this.changes);
+    this.plans = new JsonlPlans(this.engine, opts, this.changes);
+    this.history = new JsonlHistory(this.engine, opts, this.changes);
+    this.changesets = new JsonlChangesets(this.engine, opts, this.changes);
+    this.ledger = new JsonlLedger(this.engine, opts, this.changes);
   }
 
   open(): Promise<void> {
@@ -48,10 +67,15 @@ export class JsonlBackend {
     }
     await this.checkFormat(dir);
     await this.changes.load();
-    await this.conversations.load();
+    for (const d of this.domains()) await d.load();
     const txs = await this.engine.journal.open();
     await this.engine.replay(txs);
     await this.engine.journal.checkpoint();
+    for (const d of this.domains()) await d.start?.();
+  }
+
+  private domains(): JsonlDomain[] {
+    return [this.conversations, this.groups, this.jobs, this.plans, this.history, this.changesets, this.ledger];
   }
 
   private async checkFormat(dir: string): Promise<void> {
@@ -64,6 +88,7 @@ export class JsonlBackend {
   close(): Promise<void> {
     this.closed ??= (async () => {
       await this.opened?.catch(() => undefined);
+      for (const d of this.domains().reverse()) await d.stop?.();
       await this.engine.journal.close();
       await this.engine.io.close();
       await this.lock?.release();
@@ -74,8 +99,10 @@ export class JsonlBackend {
   async probe(): Promise<BackendProbe> {
     const t0 = performance.now();
     const ok = this.engine.journal.healthy;
+    const warnings = this.domains().flatMap((d) => d.warnings?.() ?? []);
     return {
       ok,
+      ...(warnings.length > 0 ? { warnings } : {}),
       latencyMs: performance.now() - t0,
       ...(ok ? {} : { error: "journal write failed; restart the daemon" }),
       details: { dataDir: this.opts.dataDir, journalSyncs: this.engine.journal.syncs, journalCommits: this.engine.journal.commits },
