@@ -63,3 +63,11 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
 export { RpcCallError, DaemonUnreachableError, RequestTimeoutError, ConnectionLostError } from "./errors.js";
 export type { MethodName, MethodParams, MethodResult } from "../domain/methods.js";
 export type * from "../domain/conversations.js";
+export type * from "../domain/groups.js";
+export type * from "../domain/jobs.js";
+export type * from "../domain/plans.js";
+export type * from "../domain/history.js";
+export type * from "../domain/changesets.js";
+export type * from "../domain/ledger.js";
+export type * from "../domain/changes.js";
+export type { Health, HealthCheck } from "../domain/daemon.js";
