@@ -145,6 +145,7 @@ export class JsonlChangeLog implements ChangeLog {
   }
 
   async head() {
+    await this.engine.journal.settled();
     return this.fileLast === 0 ? undefined : String(this.fileLast);
   }
 

@@ -128,8 +128,15 @@ export class FileIO {
 
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const created = await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (created !== undefined) this.dirtyDirs.add(dirname(dir)); // the new entry in its parent must be synced too
     this.madeDirs.add(dir);
+  }
+
+  /** Forget that `dir` exists (after a store removed it), so a later write creates it again. */
+  forgetDir(dir: string): void {
+    this.madeDirs.delete(dir);
+    this.dirtyDirs.add(dirname(dir));
   }
 
   private async closeHandle(path: string): Promise<void> {
