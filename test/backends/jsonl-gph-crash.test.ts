@@ -15,7 +15,7 @@ const make = (dir: string, historyEntries?: number) =>
 
 /** "Kills" `b`: its watcher stops (a dead process watches nothing), nothing is closed or flushed, the lock goes. */
 async function crash(b: JsonlBackend, dir: string): Promise<void> {
-  await b.plans.stop();
+  await b.plans.beforeClose();
   await fs.rm(join(dir, "agentstate.lock"));
 }
 

@@ -71,7 +71,7 @@ export class JsonlBackend {
     const txs = await this.engine.journal.open();
     await this.engine.replay(txs);
     await this.engine.journal.checkpoint();
-    for (const d of this.domains()) await d.start?.();
+    for (const d of this.domains()) await d.afterReplay?.();
   }
 
   private domains(): JsonlDomain[] {
@@ -88,7 +88,7 @@ export class JsonlBackend {
   close(): Promise<void> {
     this.closed ??= (async () => {
       await this.opened?.catch(() => undefined);
-      for (const d of this.domains().reverse()) await d.stop?.();
+      for (const d of this.domains().reverse()) await d.beforeClose?.();
       await this.engine.journal.close();
       await this.engine.io.close();
       await this.lock?.release();

@@ -6,7 +6,7 @@
  *
  * `plans/.index.jsonl` gets a line `{ h, p }` per write: the sha256 of the file content and the
  * record (without body) it stands for. At open a file whose hash is indexed is that record; any
- * other file was edited while no daemon ran and becomes the next version in start(). The index is
+ * other file was edited while no daemon ran and becomes the next version in afterReplay(). The index is
  * rewritten (one line per plan) at open and when it grows past 4 lines per plan.
  *
  * Hand edits: a watcher (plans-watch.ts) reconciles a changed file with memory. Content the daemon
@@ -160,7 +160,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
         const e = JSON.parse(line) as IndexLine;
         edits.set(e.p.id, e);
       } catch {
-        // not ours to fail on: the entry only saves a version bump, start() re-derives one
+        // not ours to fail on: the entry only saves a version bump, afterReplay() re-derives one
       }
     }
     const used: IndexLine[] = [];
@@ -187,7 +187,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
       } else if (complete && !edit) {
         plan = complete; // no index entry (the index was lost, or the directory was copied): trust the front matter
       } else {
-        // Edited while no daemon ran: start() makes it the next version (and records the change).
+        // Edited while no daemon ran: afterReplay() makes it the next version (and records the change).
         this.pendingAtStart.push(name);
         const version = Math.max(parsed.version ?? 0, edit?.p.version ?? 0);
         if (version > 0) this.plans.set(id, { ...planFromFile(this.now(), id, parsed, undefined), createdAt: edit?.p.createdAt ?? parsed.createdAt ?? this.now(), version });
@@ -204,13 +204,13 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
     this.indexLines = used.length;
   }
 
-  async start(): Promise<void> {
+  async afterReplay(): Promise<void> {
     this.opening = false;
     await this.watcher.start();
     for (const name of this.pendingAtStart.splice(0)) await this.reconcile(name);
   }
 
-  async stop(): Promise<void> {
+  async beforeClose(): Promise<void> {
     await this.watcher.stop();
     await this.compaction;
   }
