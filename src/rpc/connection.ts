@@ -69,8 +69,22 @@ export class RpcConnection implements CallContext {
     this.write(JSON.stringify({ jsonrpc: "2.0", method, params }));
   }
 
-  close(): void {
-    if (!this.closed) this.socket.destroy();
+  /**
+   * Closes the connection. With `graceMs`, replies already queued are flushed first (a large reply
+   * to the last request in flight must not be cut short by a shutdown), and the socket is destroyed
+   * after `graceMs` at the latest if the peer does not read them.
+   */
+  close(graceMs = 0): void {
+    if (this.closed) return;
+    if (graceMs <= 0) {
+      this.socket.destroy();
+      return;
+    }
+    const timer = setTimeout(() => this.socket.destroy(), graceMs);
+    timer.unref();
+    this.socket.once("close", () => clearTimeout(timer));
+    this.socket.removeAllListeners("data");
+    this.socket.end(() => this.socket.destroy());
   }
 
   /** Half-close once queued writes are flushed. */
@@ -84,6 +98,7 @@ export class RpcConnection implements CallContext {
       lines = this.splitter.push(chunk);
     } catch (err) {
       if (!(err instanceof LineTooLongError)) throw err;
+      for (const line of err.complete) this.dispatch(line);
       this.rejectOversized(err);
       return;
     }
@@ -112,7 +127,10 @@ export class RpcConnection implements CallContext {
     this.socket.removeAllListeners("data");
     this.socket.pause();
     const reply = JSON.stringify(errorResponse(null, invalidRequest(err.message).toObject()));
-    this.socket.end(reply + "\n", () => this.socket.destroy());
+    // Requests read before the oversized line still get their replies, then the refusal, then close.
+    void this.whenIdle().then(() => {
+      if (!this.closed) this.socket.end(reply + "\n", () => this.socket.destroy());
+    });
   }
 
   private write(text: string): void {

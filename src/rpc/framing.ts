@@ -6,7 +6,11 @@ export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
 export class LineTooLongError extends Error {
-  constructor(readonly limit: number) {
+  constructor(
+    readonly limit: number,
+    /** Lines that were complete in the same chunk before the oversized one; they are owed replies. */
+    readonly complete: Buffer[] = [],
+  ) {
     super(`line exceeds ${limit} bytes`);
   }
 }
@@ -23,7 +27,7 @@ export class LineSplitter {
     let start = 0;
     for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
       const piece = chunk.subarray(start, nl);
-      if (this.buffered + piece.length > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+      if (this.buffered + piece.length > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes, lines);
       if (this.buffered === 0) {
         lines.push(piece);
       } else {
@@ -36,7 +40,7 @@ export class LineSplitter {
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
-      if (this.buffered + rest.length > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes);
+      if (this.buffered + rest.length > this.maxLineBytes) throw new LineTooLongError(this.maxLineBytes, lines);
       this.parts.push(rest);
       this.buffered += rest.length;
     }

@@ -40,7 +40,8 @@ export class RpcServer {
     }
   }
 
-  closeAll(): void {
-    for (const c of this.connections) c.close();
+  /** Closes every connection, flushing queued replies for up to `graceMs` (0: at once). */
+  closeAll(graceMs = 2000): void {
+    for (const c of this.connections) c.close(graceMs);
   }
 }

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ResolvedConfig } from "../../config/config.js";
+import { CONFIG_FLAGS, type ResolvedConfig } from "../../config/config.js";
 
 const DAEMON_BIN = fileURLToPath(new URL("../../../../bin/agentstated.js", import.meta.url));
 
@@ -17,7 +17,8 @@ export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string
   const log = openSync(join(dir, "agentstated.log"), "a", 0o600);
   const args = [DAEMON_BIN];
   for (const [flag, value] of Object.entries(flags)) {
-    if (typeof value === "string") args.push(`--${flag}`, value);
+    // Only settings the daemon takes: command options (--limit, --tag, …) would make it exit on start.
+    if (typeof value === "string" && Object.hasOwn(CONFIG_FLAGS, flag)) args.push(`--${flag}`, value);
   }
   args.push("--socket", config.socket);
   try {

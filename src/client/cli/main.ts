@@ -13,9 +13,15 @@ const AUTOSTART_WAIT_MS = 5000;
 
 export async function runCli(argv: string[], io: Pick<Output, "out" | "err"> = stdio()): Promise<number> {
   const command = findCommand(argv);
-  if (!command || argv.includes("--help") || argv.includes("-h")) {
+  const wantsHelp = argv.length === 0 || argv.includes("--help") || argv.includes("-h");
+  if (!command && !wantsHelp) {
+    const words = argv.slice(0, 2).filter((w, i) => i === 0 || !w.startsWith("-"));
+    io.err(`agentstate: unknown command ${JSON.stringify(words.join(" "))}\n\n${help()}`);
+    return 2;
+  }
+  if (!command || wantsHelp) {
     io.out(help(command));
-    return command || argv.length === 0 || argv.includes("--help") || argv.includes("-h") ? 0 : 2;
+    return 0;
   }
   const after = argv.slice(command.words.length);
   try {
