@@ -131,7 +131,7 @@ export class JsonlHistory implements HistoryStore, JsonlDomain {
     this.fileLast = Math.max(this.fileLast, last);
   }
 
-  async stop(): Promise<void> {
+  async beforeClose(): Promise<void> {
     await this.compaction;
   }
 

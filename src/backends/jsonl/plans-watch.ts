@@ -1,5 +1,5 @@
 /**
- * Watches one flat directory of hand-editable files (plans/*.md) with chokidar and calls `onName`
+ * Watches one flat directory of hand-editable files (plans/*.md, schedules/*.yaml) with chokidar and calls `onName`
  * with a file's base name once its events have been quiet for `debounceMs`. Calls never overlap, so
  * the handler sees one file change at a time; dot files (temp files of atomic rewrites, sidecars)
  * are ignored. A debounce instead of chokidar's awaitWriteFinish: that polls with stat and waits
@@ -28,7 +28,9 @@ export class DirWatcher {
     if (this.watcher) return;
     this.stopped = false;
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const w = watch(this.dir, { ignoreInitial: true, depth: 0, ignored: (path) => path !== this.dir && basename(path).startsWith(".") });
+    // Not persistent: a watch alone does not keep a process alive (the daemon has its socket for
+    // that), so a store dropped without close() in a test does not hang it.
+    const w = watch(this.dir, { persistent: false, ignoreInitial: true, depth: 0, ignored: (path) => path !== this.dir && basename(path).startsWith(".") });
     this.watcher = w;
     w.on("all", (_event, path) => this.schedule(basename(path)));
     w.on("error", (err) => this.onError(err));

@@ -31,6 +31,7 @@ import type { FileIO } from "./fileio.js";
 import { repairTornTail, writeFileAtomic } from "./files.js";
 import type { Op } from "./journal.js";
 import { completePlan, hashText, parsePlanFile, PlanFileError, planFromFile, planIdFor, serializePlan, type ParsedPlan } from "./plan-file.js";
+import { HandEdits } from "./hand-edited.js";
 import { DirWatcher } from "./plans-watch.js";
 
 type PlanOp =
@@ -46,18 +47,14 @@ interface IndexLine {
   p: PlanSummary;
 }
 
-const HASHES_KEPT = 8;
 const INDEX = ".index.jsonl";
 
 export class JsonlPlans implements PlanStore, JsonlDomain {
   private readonly plans = new Map<string, Plan>();
   /** File name → id, for deletions of files whose name does not decode (hashed long ids). */
   private readonly names = new Map<string, string>();
-  /** Hashes of the contents the daemon wrote or accepted per id: the watcher ignores those. */
-  private readonly known = new Map<string, string[]>();
-  /** Writes committed to memory whose file is not written yet: the watcher leaves those files alone. */
-  private readonly inflight = new Map<string, number>();
-  private readonly problems = new Map<string, string>();
+  /** Own-write hashes, writes on their way, warnings (hand-edited.ts). */
+  private readonly edits: HandEdits;
   private readonly pendingAtStart: string[] = [];
   private opening = false;
   private indexLines = 0;
@@ -69,16 +66,17 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
     protected readonly opts: BackendOptions,
     protected readonly changes: JsonlChangeLog,
   ) {
+    this.edits = new HandEdits("plans", opts.log);
     const set = (p: Plan, hash: string) => {
       this.plans.set(p.id, p);
       this.names.set(this.name(p.id), p.id);
-      this.remember(p.id, hash);
-      this.inflight.set(p.id, (this.inflight.get(p.id) ?? 0) + 1);
+      this.edits.remember(p.id, hash);
+      this.edits.begin(p.id);
     };
     const drop = (id: string) => {
       this.plans.delete(id);
-      this.known.delete(id);
-      this.inflight.set(id, (this.inflight.get(id) ?? 0) + 1);
+      this.edits.forget(id);
+      this.edits.begin(id);
     };
     engine.register<OpOf<"plan">>("plan", {
       memory: (op) => set(op.p, hashText(serializePlan(op.p))),
@@ -106,10 +104,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
     engine.onApplied((ops) => {
       for (const op of ops as PlanOp[]) {
         const id = op.k === "plan" || op.k === "planedit" ? op.p.id : op.k === "rmplan" || op.k === "planforget" ? op.id : undefined;
-        if (id === undefined) continue;
-        const n = (this.inflight.get(id) ?? 1) - 1;
-        if (n > 0) this.inflight.set(id, n);
-        else this.inflight.delete(id);
+        if (id !== undefined) this.edits.end(id);
       }
     });
     this.watcher = new DirWatcher(engine.path("plans"), ".md", (name) => this.reconcile(name), (err) => {
@@ -127,25 +122,8 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
     this.indexLines++;
   }
 
-  private remember(id: string, hash: string): void {
-    const list = (this.known.get(id) ?? []).filter((h) => h !== hash);
-    list.push(hash);
-    if (list.length > HASHES_KEPT) list.shift();
-    this.known.set(id, list);
-  }
-
-  private warn(name: string, message: string): void {
-    const text = `plans/${name}: ${message}; the last good version stays in effect`;
-    if (this.problems.get(name) !== text) this.opts.log?.warn(text, { file: `plans/${name}` });
-    this.problems.set(name, text);
-  }
-
-  private clearWarning(name: string): void {
-    if (this.problems.delete(name)) this.opts.log?.info(`plans/${name} is readable again`, { file: `plans/${name}` });
-  }
-
   warnings(): string[] {
-    return [...this.problems.values()];
+    return this.edits.warnings();
   }
 
   async load(): Promise<void> {
@@ -174,7 +152,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
         id = planIdFor(name, parsed);
       } catch (err) {
         if (!(err instanceof PlanFileError)) throw err;
-        this.warn(name, err.message);
+        this.edits.warn(name, err.message);
         continue;
       }
       const hash = hashText(text);
@@ -196,7 +174,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
       }
       this.plans.set(id, plan);
       this.names.set(name, id);
-      this.remember(id, hash);
+      this.edits.remember(id, hash);
     }
     if (indexText !== "" && used.length !== indexText.split("\n").length - 1) {
       await writeFileAtomic(`${dir}/${INDEX}`, used.map((e) => JSON.stringify(e) + "\n").join(""));
@@ -223,9 +201,9 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
       .runExclusive(async () => {
         const lines: string[] = [];
         for (const p of this.plans.values()) {
-          const h = this.known.get(p.id)?.at(-1);
+          const h = this.edits.latest(p.id);
           // A plan with a write still on its way gets its line from that write's applier.
-          if (h !== undefined && !this.inflight.has(p.id)) lines.push(JSON.stringify({ h, p: summarizePlan(p) } satisfies IndexLine) + "\n");
+          if (h !== undefined && !this.edits.busy(p.id)) lines.push(JSON.stringify({ h, p: summarizePlan(p) } satisfies IndexLine) + "\n");
         }
         await this.engine.io.forget(path);
         await writeFileAtomic(path, lines.join(""));
@@ -245,10 +223,10 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
       throw err;
     });
     if (text === undefined) {
-      this.clearWarning(name);
+      this.edits.clear(name);
       const id = this.names.get(name);
       const p = id === undefined ? undefined : this.plans.get(id);
-      if (!p || this.inflight.has(p.id)) return;
+      if (!p || this.edits.busy(p.id)) return;
       this.names.delete(name);
       await this.engine.tx([{ k: "planforget", id: p.id } as Op, this.changes.op({ domain: "plans", type: "plan.deleted", id: p.id, version: p.version })]);
       return;
@@ -260,13 +238,13 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
       id = planIdFor(name, parsed);
     } catch (err) {
       if (!(err instanceof PlanFileError)) throw err;
-      this.warn(name, err.message);
+      this.edits.warn(name, err.message);
       return;
     }
     // No await from here to the tx: the checks and the write are one atomic step.
-    if (this.inflight.has(id)) return; // the daemon's own write is on its way; its event comes next
-    this.clearWarning(name);
-    if (this.known.get(id)?.includes(hashText(text))) return;
+    if (this.edits.busy(id)) return; // the daemon's own write is on its way; its event comes next
+    this.edits.clear(name);
+    if (this.edits.knows(id, hashText(text))) return;
     const plan = planFromFile(this.now(), id, parsed, this.plans.get(id));
     this.names.set(name, id);
     await this.engine.tx([
