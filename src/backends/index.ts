@@ -14,6 +14,10 @@ export async function createBackend(settings: BackendSettings): Promise<Backend>
       const { MemoryBackend } = await import("./memory/index.js");
       return new MemoryBackend(settings);
     }
+    case "jsonl": {
+      const { JsonlBackend } = await import("./jsonl/index.js");
+      return new JsonlBackend(settings);
+    }
     default:
       throw new AgentStateError("UNSUPPORTED", `the ${settings.name} backend is not available in this build yet`);
   }

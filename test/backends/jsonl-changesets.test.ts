@@ -4,21 +4,14 @@ import { promises as fs, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test, type TestContext } from "node:test";
-import type { Backend } from "../../src/backends/contract.js";
 import { encodeId } from "../../src/backends/jsonl/encode.js";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import type { ChangeSetWithEntries, ToolInvocation } from "../../src/domain/changesets.js";
-import { changesetsConformance } from "../conformance/changesets.js";
-import { makeSuite } from "../conformance/harness.js";
 import { TestClock } from "../helpers/clock.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const root = mkdtempSync(join(tmpdir(), "jsonl-cs-"));
 process.on("exit", () => rmSync(root, { recursive: true, force: true }));
-const suite = makeSuite("jsonl-cs", async (ctx) => new JsonlBackend({ ...ctx, dataDir: join(root, ctx.isolationKey) }) as unknown as Backend, { durable: true });
-describe("conformance: jsonl (changesets, invocations)", () => {
-  changesetsConformance(suite);
-});
 
 const DIFF = "--- a/x.ts\n+++ b/x.ts\n@@ -1 +1 @@\n-a\\b\r\n+\"🦊\"\t\n\\ No newline at end of file\n";
 

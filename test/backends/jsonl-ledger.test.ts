@@ -9,16 +9,10 @@ import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import { KeySet } from "../../src/backends/jsonl/key-set.js";
 import type { Backend } from "../../src/backends/contract.js";
 import { idHash, type Turn } from "../../src/domain/ledger.js";
-import { makeSuite } from "../conformance/harness.js";
-import { ledgerConformance } from "../conformance/ledger.js";
 import { queryAll, turn } from "../conformance/ledger-fixtures.js";
 
 const root = mkdtempSync(join(tmpdir(), "jsonl-ledger-"));
 process.on("exit", () => rmSync(root, { recursive: true, force: true }));
-const suite = makeSuite("jsonl-ledger", async (ctx) => new JsonlBackend({ ...ctx, dataDir: join(root, ctx.isolationKey) }) as unknown as Backend, { durable: true });
-describe("conformance: jsonl (ledger)", () => {
-  ledgerConformance(suite);
-});
 
 let dirs = 0;
 const freshDir = () => join(root, `crash-${dirs++}`);

@@ -6,7 +6,7 @@ import { promises as fs } from "node:fs";
 import { join } from "node:path";
 import { backendUnavailable } from "../../domain/errors.js";
 import { acquireLock, LockHeldError, type Lock } from "../../lib/lockfile.js";
-import type { BackendOptions, BackendProbe } from "../contract.js";
+import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
 import { JsonlChangeLog } from "./changes.js";
 import { JsonlConversations } from "./conversations.js";
 import { JsonlGroups } from "./groups.js";
@@ -24,7 +24,7 @@ export interface JsonlOptions extends BackendOptions {
 
 export const FORMAT = "agentstate-jsonl 1";
 
-export class JsonlBackend {
+export class JsonlBackend implements Backend {
   readonly name = "jsonl" as const;
   readonly engine: Engine;
   readonly changes: JsonlChangeLog;

@@ -1,0 +1,11 @@
+import { join } from "node:path";
+import { test } from "node:test";
+import { tempDir } from "../helpers/tmp.js";
+import { crashRounds } from "./crash.js";
+
+test("R1 jsonl: SIGKILL under 8-writer load, 20 rounds, loses no acknowledged write", { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t);
+  const socket = join(dir, "run", "s.sock");
+  const { acked } = await crashRounds({ socket, daemonArgs: ["--socket", socket, "--backend", "jsonl", "--data-dir", join(dir, "data"), "--log-level", "warn"] });
+  t.diagnostic(`acknowledged appends checked: ${acked}`);
+});
