@@ -1,0 +1,61 @@
+/** The postgres backend: a pool, a configurable schema, migrations under an advisory lock. */
+import type { BackendOptions, BackendProbe } from "../contract.js";
+import { SqlStores } from "../sql/index.js";
+import { migrate } from "../../migrate/schema/run.js";
+import { invalidParams } from "../../domain/errors.js";
+import { MIGRATION_LOCK, PostgresDb } from "./db.js";
+
+export interface PostgresOptions extends BackendOptions {
+  url: string;
+  /** Schema holding every table (default "agentstate"). */
+  schema?: string;
+  /** Pool size (default 10). */
+  poolSize?: number;
+}
+
+const POLL_MS = 250;
+
+export class PostgresBackend extends SqlStores {
+  readonly name = "postgres" as const;
+  readonly db: PostgresDb;
+  private opened?: Promise<void>;
+  private closed?: Promise<void>;
+
+  constructor(readonly opts: PostgresOptions) {
+    const schema = opts.schema ?? "agentstate";
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw invalidParams(`postgres schema name ${JSON.stringify(schema)} must be a plain identifier`);
+    const db = new PostgresDb({ url: opts.url, schema, poolSize: opts.poolSize ?? 10, connectTimeoutMs: 2000 });
+    super(db, opts, POLL_MS);
+    this.db = db;
+  }
+
+  open(): Promise<void> {
+    this.opened ??= migrate(this.db, {
+      prepare: async (q) => {
+        await q.get("SELECT pg_advisory_xact_lock(?::bigint)", [MIGRATION_LOCK]);
+        await q.run(`CREATE SCHEMA IF NOT EXISTS ${this.db.schemaIdent}`);
+      },
+    }).then(() => undefined);
+    return this.opened;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.opened?.catch(() => undefined);
+      this.changes.close();
+      await this.db.close();
+    })();
+    return this.closed;
+  }
+
+  async probe(): Promise<BackendProbe> {
+    const t0 = performance.now();
+    try {
+      await this.db.ping();
+      const pool = this.db.pool;
+      return { ok: true, latencyMs: performance.now() - t0, details: { schema: this.db.opts.schema, pool: { size: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } } };
+    } catch (err) {
+      return { ok: false, latencyMs: performance.now() - t0, error: (err as Error).message };
+    }
+  }
+}

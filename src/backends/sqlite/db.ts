@@ -1,0 +1,135 @@
+/**
+ * SQLite through better-sqlite3: WAL, synchronous=FULL, a busy timeout. Concurrent write
+ * transactions are batched into one SQLite transaction (group commit): each runs inside its own
+ * SAVEPOINT, so one failing rolls back only itself, and one COMMIT (one fsync) covers the batch.
+ * Reads use a second connection and see committed data only.
+ */
+import Database from "better-sqlite3";
+import { backendUnavailable } from "../../domain/errors.js";
+import type { Dialect, Param, Row, Sql, SqlDb, TxSql } from "../sql/db.js";
+
+const BUSY_TIMEOUT_MS = 5000;
+const MAX_BATCH = 512;
+
+export const sqliteDialect: Dialect = {
+  name: "sqlite",
+  bigint: "INTEGER",
+  serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
+  forUpdate: "",
+  binary: "COLLATE BINARY",
+  orderChanges: async () => undefined, // one writer at a time already
+};
+
+class Executor implements Sql {
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(private readonly db: Database.Database) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  async all<T = Row>(sql: string, params: readonly Param[] = []): Promise<T[]> {
+    return this.stmt(sql).all(...params) as T[];
+  }
+  async get<T = Row>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
+    return this.stmt(sql).get(...params) as T | undefined;
+  }
+  async run(sql: string, params: readonly Param[] = []): Promise<number> {
+    return this.stmt(sql).run(...params).changes;
+  }
+}
+
+interface Job {
+  fn: (q: TxSql) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class SqliteDb implements SqlDb {
+  readonly dialect = sqliteDialect;
+  readonly read: Sql;
+  private readonly writer: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly exec: Executor;
+  private queue: Job[] = [];
+  private draining?: Promise<void>;
+  /** fsyncs (COMMITs) and transactions, to show group commit in stats. */
+  commits = 0;
+  transactions = 0;
+
+  constructor(path: string) {
+    this.writer = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    this.writer.pragma("journal_mode = WAL");
+    this.writer.pragma("synchronous = FULL");
+    this.writer.pragma("foreign_keys = ON");
+    this.reader = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    this.reader.pragma("synchronous = FULL");
+    this.exec = new Executor(this.writer);
+    this.read = new Executor(this.reader);
+  }
+
+  tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.draining ??= this.drain().finally(() => {
+        this.draining = undefined;
+      });
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        this.writer.exec("BEGIN IMMEDIATE");
+      } catch (err) {
+        for (const job of batch) job.reject(unavailable(err));
+        continue;
+      }
+      const done: Array<[Job, unknown]> = [];
+      for (const job of batch) {
+        const q: TxSql = Object.assign(Object.create(this.exec) as Executor, { state: new Map<string, unknown>() });
+        this.writer.exec("SAVEPOINT tx");
+        try {
+          const result = await job.fn(q);
+          this.writer.exec("RELEASE tx");
+          done.push([job, result]);
+        } catch (err) {
+          this.writer.exec("ROLLBACK TO tx");
+          this.writer.exec("RELEASE tx");
+          job.reject(err);
+        }
+      }
+      try {
+        this.writer.exec("COMMIT");
+        this.commits++;
+        this.transactions += done.length;
+      } catch (err) {
+        if (this.writer.inTransaction) this.writer.exec("ROLLBACK");
+        for (const [job] of done) job.reject(unavailable(err));
+        continue;
+      }
+      for (const [job, result] of done) job.resolve(result);
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.reader.prepare("SELECT 1").get();
+  }
+
+  async close(): Promise<void> {
+    await this.draining;
+    this.reader.close();
+    this.writer.close();
+  }
+}
+
+function unavailable(err: unknown) {
+  const code = (err as { code?: string }).code ?? "SQLITE_ERROR";
+  return backendUnavailable(`sqlite could not commit (${code})`);
+}
