@@ -6,6 +6,9 @@ export interface BackendSettings extends BackendOptions {
   name: BackendName;
   dataDir: string;
   url?: string;
+  pgSchema?: string;
+  pgPoolSize?: number;
+  redisPrefix?: string;
 }
 
 export async function createBackend(settings: BackendSettings): Promise<Backend> {

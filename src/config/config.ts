@@ -21,6 +21,12 @@ export interface ResolvedConfig {
   dataDir: string;
   /** postgres:// or redis:// URL (a secret: printed redacted). */
   url?: string;
+  /** Postgres schema holding every table. */
+  pgSchema: string;
+  /** Postgres connections the daemon may hold at once. */
+  pgPoolSize: number;
+  /** Prefix of every Redis key. */
+  redisPrefix: string;
   /** The config file read, if any. */
   configFile?: string;
   /** The CLI starts a daemon when none answers. */
@@ -71,6 +77,11 @@ const positiveInt = (raw: unknown, where: string): number => {
   if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) throw new ConfigError(`${where} must be a positive integer; got ${JSON.stringify(raw)}`);
   return n;
 };
+const identifier = (raw: unknown, where: string): string => {
+  const v = str(raw, where);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v)) throw new ConfigError(`${where} must be a plain SQL identifier (letters, digits, _); got ${JSON.stringify(v)}`);
+  return v;
+};
 const timeZone = (raw: unknown, where: string): string => {
   const tz = str(raw, where);
   try {
@@ -87,6 +98,9 @@ const SETTINGS = [
   { key: "backend", flag: "backend", env: "AGENTSTATE_BACKEND", parse: oneOf(BACKENDS) },
   { key: "dataDir", flag: "data-dir", env: "AGENTSTATE_DATA_DIR", parse: str },
   { key: "url", flag: "url", env: "AGENTSTATE_URL", parse: str, secret: true },
+  { key: "pgSchema", flag: "pg-schema", env: "AGENTSTATE_PG_SCHEMA", parse: identifier },
+  { key: "pgPoolSize", flag: "pg-pool-size", env: "AGENTSTATE_PG_POOL_SIZE", parse: positiveInt },
+  { key: "redisPrefix", flag: "redis-prefix", env: "AGENTSTATE_REDIS_PREFIX", parse: str },
   { key: "autostart", flag: "autostart", env: "AGENTSTATE_AUTOSTART", parse: bool },
   { key: "logLevel", flag: "log-level", env: "AGENTSTATE_LOG_LEVEL", parse: oneOf(LOG_LEVELS) },
   { key: "timezone", flag: "timezone", env: "AGENTSTATE_TIMEZONE", parse: timeZone },
@@ -122,6 +136,9 @@ export function resolveConfig({ flags = {}, env = process.env }: ConfigInput = {
     socket: defaultSocketPath(env),
     backend: "jsonl",
     dataDir: defaultDataDir(env),
+    pgSchema: "agentstate",
+    pgPoolSize: 10,
+    redisPrefix: "agentstate:",
     autostart: true,
     logLevel: "info",
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,

@@ -26,6 +26,11 @@ import { HealthMonitor } from "./health.js";
 import { listen, type Listener } from "./listener.js";
 import type { Logger } from "./logger.js";
 import { VERSION } from "./version.js";
+import type { DaemonContext, Subsystem, SubsystemFactory } from "./subsystem.js";
+import type { HealthCheck } from "../domain/daemon.js";
+
+/** Subsystems in start order (stopped in reverse). */
+const SUBSYSTEMS: SubsystemFactory[] = [];
 
 export interface DaemonOptions {
   config: ResolvedConfig;
@@ -46,6 +51,8 @@ export class Daemon {
   private server?: RpcServer;
   private listener?: Listener;
   private health?: HealthMonitor;
+  private subsystems: Subsystem[] = [];
+  private readonly started: Subsystem[] = [];
   private readonly startedAt = Date.now();
 
   constructor(private readonly opts: DaemonOptions) {
@@ -72,13 +79,25 @@ export class Daemon {
     const now = this.opts.now ?? (() => new Date());
     const backend =
       this.opts.backend ??
-      (await createBackend({ name: config.backend, dataDir: config.dataDir, url: config.url, origin: this.origin, now, log: logger }));
+      (await createBackend({
+        name: config.backend,
+        dataDir: config.dataDir,
+        url: config.url,
+        pgSchema: config.pgSchema,
+        pgPoolSize: config.pgPoolSize,
+        redisPrefix: config.redisPrefix,
+        origin: this.origin,
+        now,
+        log: logger,
+      }));
     this.backend = backend;
     await backend.open();
 
     const health = new HealthMonitor(backend, VERSION, this.startedAt);
     this.health = health;
     const ctx: ServiceContext = { backend, config, logger, newId: monotonicFactory() };
+    const dctx: DaemonContext = { ...ctx, health, server: () => this.server as RpcServer, origin: this.origin, now };
+    this.subsystems = SUBSYSTEMS.map((make) => make(dctx));
     const handlers: Record<string, Handler> = {
       ...daemonHandlers({ ...ctx, health, startedAt: this.startedAt, server: () => this.server as RpcServer }),
       ...conversationHandlers(ctx),
@@ -88,6 +107,7 @@ export class Daemon {
       ...historyHandlers(ctx),
       ...changesetsHandlers(ctx),
       ...ledgerHandlers(ctx),
+      ...Object.assign({}, ...this.subsystems.map((sub) => sub.handlers ?? {})),
     };
     const dispatcher = new Dispatcher(allMethods, handlers, {
       logger,
@@ -100,6 +120,11 @@ export class Daemon {
     const server = new RpcServer(dispatcher, { maxLineBytes: config.maxLineBytes, maxInFlight: config.maxInFlight, logger });
     this.server = server;
     health.start();
+    for (const sub of this.subsystems) {
+      await sub.start?.();
+      this.started.push(sub);
+      if (sub.health) health.register(sub.name, () => (sub.health as () => HealthCheck)());
+    }
     this.listener = await listen({
       path: config.socket,
       group: config.socketGroup,
@@ -119,6 +144,9 @@ export class Daemon {
       const drained = await this.server.drain(config.drainTimeoutMs);
       if (!drained) logger.warn("drain timed out; closing connections with requests in flight", { inFlight: this.server.inFlight });
       this.server.closeAll();
+    }
+    for (const sub of this.started.splice(0).reverse()) {
+      await sub.stop?.().catch((err: unknown) => logger.error("subsystem failed to stop", { subsystem: sub.name, error: String(err) }));
     }
     this.health?.stop();
     await this.listener?.close();

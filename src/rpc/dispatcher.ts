@@ -18,6 +18,10 @@ export interface CallContext {
   readonly connectionId: number;
   /** Send a notification to the calling connection (used by subscriptions). */
   notify(method: string, params: Record<string, unknown>): void;
+  /** Runs `listener` when the calling connection closes (subscriptions end, claims are released). */
+  onceClosed(listener: () => void): void;
+  /** Bytes queued to the calling connection that its peer has not read yet (backpressure). */
+  readonly pendingWriteBytes: number;
 }
 
 /** Params arrive validated against the method's schema; each handler's exact type is checked where it is written (daemon/handlers). */

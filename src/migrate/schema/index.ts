@@ -3,8 +3,12 @@
  * change is a new one with the next version.
  */
 import { core } from "./001-core.js";
+import { groupsPlansHistory } from "./002-groups-plans-history.js";
+import { jobsRuns } from "./003-jobs-runs.js";
+import { changesets } from "./004-changesets.js";
+import { ledger } from "./005-ledger.js";
 import type { Migration } from "./migration.js";
 
-export const MIGRATIONS: readonly Migration[] = [core];
+export const MIGRATIONS: readonly Migration[] = [core, groupsPlansHistory, jobsRuns, changesets, ledger];
 
 export type { Migration } from "./migration.js";
