@@ -62,7 +62,7 @@ export class RedisChangeLog implements ChangeLog {
     while (this.reader === reader) {
       try {
         last ??= (await this.head()) ?? "0-0";
-        const res = (await reader.xread("COUNT", 1000, "BLOCK", 2000, "STREAMS", this.keys.changes, last)) as [string, Entry[]][] | null;
+        const res = (await reader.xread("COUNT", 1000, "BLOCK", 2000, "STREAMS", this.keys.changes, last));
         for (const entry of res?.[0]?.[1] ?? []) {
           last = entry[0];
           const c = toChange(entry);

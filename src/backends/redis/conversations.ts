@@ -269,7 +269,7 @@ export class RedisConversations implements ConversationStore {
       const members = await this.client.call((r) => r.zrangebyscore(this.keys.messages(input.id), s.truncatedBeforeSeq, upto));
       const copies = members.map((m) => {
         const { seq: _seq, createdAt: _at, ...rest } = JSON.parse(m) as Message;
-        return rest as MessageInput;
+        return rest;
       });
       const c = this.created(
         { id: input.newId, title: input.title ?? s.title, model: s.model, tags: [...s.tags], metadata: s.metadata },
