@@ -4,6 +4,7 @@ import { SqlStores } from "../sql/index.js";
 import { migrate } from "../../migrate/schema/run.js";
 import { invalidParams } from "../../domain/errors.js";
 import { MIGRATION_LOCK, PostgresDb } from "./db.js";
+import { ChangeListener } from "./listen.js";
 
 export interface PostgresOptions extends BackendOptions {
   url: string;
@@ -18,30 +19,35 @@ const POLL_MS = 250;
 export class PostgresBackend extends SqlStores {
   readonly name = "postgres" as const;
   readonly db: PostgresDb;
+  /** Wakes the change-log watcher on NOTIFY (polling stays as the fallback). */
+  readonly listener: ChangeListener;
   private opened?: Promise<void>;
   private closed?: Promise<void>;
 
   constructor(readonly opts: PostgresOptions) {
     const schema = opts.schema ?? "agentstate";
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw invalidParams(`postgres schema name ${JSON.stringify(schema)} must be a plain identifier`);
-    const db = new PostgresDb({ url: opts.url, schema, poolSize: opts.poolSize ?? 10, connectTimeoutMs: 2000 });
+    const db = new PostgresDb({ url: opts.url, schema, poolSize: opts.poolSize ?? 10, connectTimeoutMs: 10_000 }); // waits for a free pool slot too; a stopped server refuses at once
     super(db, opts, POLL_MS);
     this.db = db;
+    this.listener = new ChangeListener({ url: opts.url, schema, connectTimeoutMs: 2000, onWake: () => this.changes.nudge(), log: opts.log });
   }
 
   open(): Promise<void> {
     this.opened ??= migrate(this.db, {
+      onMigration: this.opts.onMigration,
       prepare: async (q) => {
         await q.get("SELECT pg_advisory_xact_lock(?::bigint)", [MIGRATION_LOCK]);
         await q.run(`CREATE SCHEMA IF NOT EXISTS ${this.db.schemaIdent}`);
       },
-    }).then(() => undefined);
+    }).then(() => this.listener.start());
     return this.opened;
   }
 
   close(): Promise<void> {
     this.closed ??= (async () => {
       await this.opened?.catch(() => undefined);
+      await this.listener.stop();
       this.changes.close();
       await this.db.close();
     })();

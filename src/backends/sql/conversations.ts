@@ -48,7 +48,9 @@ export class SqlConversations implements ConversationStore {
   private async save(q: TxSql, s: Session, isNew = false): Promise<void> {
     const params: Param[] = [s.updatedAt, s.groupId ?? null, JSON.stringify(s), s.id];
     if (isNew) {
-      await q.run("INSERT INTO sessions (updated_at, group_id, data, id) VALUES (?, ?, ?, ?)", params);
+      // The primary key decides a race between daemons that both found the id free.
+      const inserted = await q.run("INSERT INTO sessions (updated_at, group_id, data, id) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", params);
+      if (inserted === 0) throw conflict(`session ${JSON.stringify(s.id)} already exists`, { id: s.id });
     } else {
       await q.run("UPDATE sessions SET updated_at = ?, group_id = ?, data = ? WHERE id = ?", params);
       await q.run("DELETE FROM session_tags WHERE session_id = ?", [s.id]);
@@ -87,8 +89,8 @@ export class SqlConversations implements ConversationStore {
     }
     if (q.cursor !== undefined) {
       const [updatedAt, id] = decodeCursor(q.cursor, 2) as [string, string];
-      where.push("(updated_at < ? OR (updated_at = ? AND id < ?))");
-      params.push(updatedAt, updatedAt, id);
+      where.push("(updated_at, id) < (?, ?)"); // a row comparison both engines serve from the index
+      params.push(updatedAt, id);
     }
     const sql = `SELECT data FROM sessions ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY updated_at DESC, id DESC LIMIT ?`;
     const rows = await this.db.read.all<{ data: string }>(sql, [...params, q.limit + 1]);
