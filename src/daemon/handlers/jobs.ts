@@ -1,7 +1,7 @@
 /**
  * Job and run methods: defaults and limits applied here, once; storage and schedule arithmetic in
- * the backend (backends/common/jobs.ts). Firing slots, exec actions and releasing the claims of a
- * closed connection belong to the scheduler, which uses the JobStore primitives directly.
+ * the backend (backends/common/jobs.ts). Firing slots, exec actions, runs.claim/runs.finish and
+ * releasing the claims of a closed connection belong to the scheduler (src/daemon/scheduler/).
  */
 import type { JobInput } from "../../backends/contract.js";
 import type { jobsMethods } from "../../domain/jobs.js";
@@ -9,7 +9,8 @@ import { checkSize } from "../limits.js";
 import { DEFAULT_LIMIT } from "./conversations.js";
 import type { HandlersFor, ServiceContext } from "./types.js";
 
-export function jobsHandlers({ backend, config, newId }: ServiceContext): HandlersFor<typeof jobsMethods> {
+/** runs.claim and runs.finish live in the scheduler (src/daemon/scheduler/claims.ts): a claim is tied to its connection. */
+export function jobsHandlers({ backend, config, newId }: ServiceContext): Omit<HandlersFor<typeof jobsMethods>, "runs.claim" | "runs.finish"> {
   const store = backend.jobs;
   const max = config.maxValueBytes;
   return {
@@ -39,11 +40,5 @@ export function jobsHandlers({ backend, config, newId }: ServiceContext): Handle
     "jobs.trigger": (p) => store.triggerJob(p.id, newId()),
     "runs.list": (p) => store.listRuns({ ...p, limit: p.limit ?? DEFAULT_LIMIT }),
     "runs.get": (p) => store.getRun(p.id),
-    "runs.claim": (p) => store.claimRun(p),
-    "runs.finish": (p) => {
-      checkSize("output", p.output, max);
-      checkSize("error", p.error, max);
-      return store.finishRun(p);
-    },
   };
 }

@@ -1,5 +1,7 @@
-/** jobs list|show|rm, runs list. */
-import { RUN_STATUSES, type Job, type Run, type RunStatus } from "../../../domain/jobs.js";
+/** jobs add|list|show|rm|enable|disable|trigger, runs list|show. */
+import { MISFIRE, RUN_STATUSES, type Action, type Job, type Misfire, type Run, type RunStatus } from "../../../domain/jobs.js";
+import type { Client } from "../../index.js";
+import type { CliContext } from "../context.js";
 import { intOption, requireArg, UsageError, type Command } from "../context.js";
 import { emit, formatTable } from "../output.js";
 
@@ -11,7 +13,122 @@ const statusOption = (v: unknown): RunStatus | undefined => {
   return v as RunStatus;
 };
 
+const str = (ctx: CliContext, name: string): string | undefined => {
+  const v = ctx.options[name];
+  return typeof v === "string" ? v : undefined;
+};
+
+type SaveParams = Parameters<Client["jobs"]["save"]>[0];
+
+/** jobs.save params from `jobs add` flags (the daemon validates the schedule and zone). */
+function saveParams(ctx: CliContext): SaveParams {
+  const kinds = (["cron", "every", "at"] as const).filter((k) => str(ctx, k) !== undefined);
+  if (kinds.length !== 1) throw new UsageError("give exactly one of --cron EXPR, --every DURATION or --at TIME");
+  const schedule =
+    kinds[0] === "cron" ? { cron: str(ctx, "cron") as string } :
+    kinds[0] === "every" ? { cron: `@every ${str(ctx, "every") as string}` } :
+    { at: atTime(str(ctx, "at") as string) };
+  const p: SaveParams = { schedule };
+  const id = str(ctx, "id");
+  if (id !== undefined) p.id = id;
+  for (const key of ["name", "description"] as const) {
+    const v = str(ctx, key);
+    if (v !== undefined) p[key] = v;
+  }
+  const tz = str(ctx, "tz");
+  if (tz !== undefined) p.timezone = tz;
+  const anchor = str(ctx, "anchor");
+  if (anchor !== undefined) p.anchorAt = atTime(anchor);
+  const payload = str(ctx, "payload");
+  if (payload !== undefined) {
+    try {
+      p.payload = JSON.parse(payload);
+    } catch {
+      throw new UsageError("--payload must be JSON, e.g. '{\"prompt\":\"hello\"}'");
+    }
+  }
+  const misfire = str(ctx, "misfire");
+  if (misfire !== undefined) {
+    if (!MISFIRE.includes(misfire as Misfire)) throw new UsageError(`--misfire must be one of ${MISFIRE.join(", ")}`);
+    p.misfire = misfire as Misfire;
+  }
+  if (ctx.options.overlap === true) p.noOverlap = false;
+  if (ctx.options["delete-after-run"] === true) p.deleteAfterRun = true;
+  if (ctx.options.disabled === true) p.enabled = false;
+  p.action = action(ctx);
+  return p;
+}
+
+function atTime(text: string): string {
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UsageError(`${JSON.stringify(text)} is not an ISO 8601 time (e.g. 2026-05-01T09:00:00Z)`);
+  return new Date(t).toISOString();
+}
+
+function action(ctx: CliContext): Action {
+  if (ctx.options.exec !== true) {
+    if (ctx.args.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(ctx.args[0])} (the program of an exec job follows --exec --)`);
+    return { type: "event" };
+  }
+  if (ctx.args.length === 0) throw new UsageError("--exec needs the program and its arguments after --, e.g. --exec -- /usr/bin/backup --quick");
+  const exec: Action = { type: "exec", argv: [...ctx.args] };
+  const cwd = str(ctx, "cwd");
+  if (cwd !== undefined) exec.cwd = cwd;
+  const timeout = intOption(ctx, "timeout");
+  if (timeout !== undefined) exec.timeoutMs = timeout;
+  const env = ctx.options.env;
+  if (Array.isArray(env)) {
+    exec.env = {};
+    for (const pair of env.map(String)) {
+      const eq = pair.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--env takes NAME=VALUE; got ${JSON.stringify(pair)}`);
+      exec.env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  return exec;
+}
+
+const showRecord = (r: Record<string, unknown>): string =>
+  Object.entries(r).map(([k, v]) => `${k.padEnd(15)} ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n") + "\n";
+
+/** Re-saves a job with enabled set, keeping every other field (expectedVersion guards a concurrent edit). */
+async function setEnabled(ctx: CliContext, enabled: boolean): Promise<void> {
+  const id = requireArg(ctx, 0, "id");
+  const client = await ctx.client();
+  const j = await client.jobs.get({ id });
+  const p: SaveParams = {
+    id, expectedVersion: j.version, schedule: j.schedule, timezone: j.timezone, enabled, deleteAfterRun: j.deleteAfterRun,
+    action: j.action, payload: j.payload, misfire: j.misfire, noOverlap: j.noOverlap,
+  };
+  if (j.name !== undefined) p.name = j.name;
+  if (j.description !== undefined) p.description = j.description;
+  if (j.anchorAt !== undefined) p.anchorAt = j.anchorAt;
+  const saved = await client.jobs.save(p);
+  emit(ctx.out, saved, () => `${enabled ? "enabled" : "disabled"} job ${id}${saved.nextRunAt ? `; next run ${saved.nextRunAt}` : ""}\n`);
+}
+
 export const jobsCommands: Command[] = [
+  {
+    words: ["jobs", "add"],
+    usage:
+      "agentstate jobs add (--cron EXPR | --every DURATION | --at TIME) [--id ID] [--name N] [--description D] [--tz ZONE] " +
+      "[--anchor TIME] [--payload JSON] [--misfire skip|once|all] [--overlap] [--delete-after-run] [--disabled] " +
+      "[--exec [--cwd DIR] [--timeout MS] [--env NAME=VALUE]... -- PROGRAM [ARG...]] [--json]",
+    summary: "Create (or replace, with --id) a scheduled job; an event job unless --exec names a program.",
+    options: {
+      id: { type: "string" }, name: { type: "string" }, description: { type: "string" },
+      cron: { type: "string" }, every: { type: "string" }, at: { type: "string" }, tz: { type: "string" }, anchor: { type: "string" },
+      payload: { type: "string" }, misfire: { type: "string" }, overlap: { type: "boolean" },
+      "delete-after-run": { type: "boolean" }, disabled: { type: "boolean" },
+      exec: { type: "boolean" }, cwd: { type: "string" }, timeout: { type: "string" }, env: { type: "string", multiple: true },
+    },
+    async run(ctx) {
+      const params = saveParams(ctx);
+      const client = await ctx.client();
+      const j = await client.jobs.save(params);
+      emit(ctx.out, j, () => `saved job ${j.id}${j.nextRunAt ? `; next run ${j.nextRunAt}` : ""}\n`);
+    },
+  },
   {
     words: ["jobs", "list"],
     usage: "agentstate jobs list [--enabled | --disabled] [--limit N] [--json]",
@@ -43,8 +160,30 @@ export const jobsCommands: Command[] = [
       const id = requireArg(ctx, 0, "id");
       const client = await ctx.client();
       const j = await client.jobs.get({ id });
-      emit(ctx.out, j, () =>
-        Object.entries(j).map(([k, v]) => `${k.padEnd(15)} ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n") + "\n");
+      emit(ctx.out, j, () => showRecord(j));
+    },
+  },
+  {
+    words: ["jobs", "enable"],
+    usage: "agentstate jobs enable <id> [--json]",
+    summary: "Enable a job; its next run is computed from now.",
+    run: (ctx) => setEnabled(ctx, true),
+  },
+  {
+    words: ["jobs", "disable"],
+    usage: "agentstate jobs disable <id> [--json]",
+    summary: "Disable a job: no slots fire (and none count as missed) until it is enabled.",
+    run: (ctx) => setEnabled(ctx, false),
+  },
+  {
+    words: ["jobs", "trigger"],
+    usage: "agentstate jobs trigger <id> [--json]",
+    summary: "A run now, outside the schedule (skipped when noOverlap and a run is unfinished).",
+    async run(ctx) {
+      const id = requireArg(ctx, 0, "id");
+      const client = await ctx.client();
+      const r = await client.jobs.trigger({ id });
+      emit(ctx.out, r, () => `run ${r.id} of job ${id}: ${r.status}\n`);
     },
   },
   {
@@ -79,6 +218,17 @@ export const jobsCommands: Command[] = [
           { header: "finished", value: (r) => r.finishedAt },
           { header: "error", value: (r) => r.error, max: 60 },
         ]));
+    },
+  },
+  {
+    words: ["runs", "show"],
+    usage: "agentstate runs show <id> [--json]",
+    summary: "One run's fields, with its output.",
+    async run(ctx) {
+      const id = requireArg(ctx, 0, "id");
+      const client = await ctx.client();
+      const r = await client.runs.get({ id });
+      emit(ctx.out, r, () => showRecord(r));
     },
   },
 ];

@@ -1,0 +1,90 @@
+/**
+ * runs.claim / runs.finish, and the rule that a claim lives as long as the claiming connection
+ * (SPEC §3.3): when it closes before runs.finish, each of its claims is released — back to pending
+ * with attempt + 1, or abandoned once the retry limit is reached. The store knows nothing of
+ * connections; this registry is the only place that does.
+ */
+import type { JobStore } from "../../backends/contract.js";
+import { isAgentStateError, isConflict, isNotFound } from "../../domain/errors.js";
+import type { ClaimParams, FinishParams, Run } from "../../domain/jobs.js";
+import type { CallContext } from "../../rpc/dispatcher.js";
+import type { Logger } from "../logger.js";
+
+export class ClaimRegistry {
+  /** connectionId → (runId → worker). */
+  private readonly byConnection = new Map<number, Map<string, string>>();
+  /** runId → connectionId. */
+  private readonly owner = new Map<string, number>();
+  private readonly releasing = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly maxAttempts: number,
+    private readonly logger: Logger,
+    private readonly onRelease: (run: Run) => void = () => undefined,
+  ) {}
+
+  /** Claims held by open connections. */
+  get held(): number {
+    return this.owner.size;
+  }
+
+  async claim(p: ClaimParams, ctx: CallContext): Promise<Run | null> {
+    const run = await this.store.claimRun(p);
+    if (run) this.track(ctx, run);
+    return run;
+  }
+
+  async finish(p: FinishParams): Promise<Run> {
+    const run = await this.store.finishRun(p);
+    this.untrack(run.id);
+    return run;
+  }
+
+  private track(ctx: CallContext, run: Run): void {
+    let runs = this.byConnection.get(ctx.connectionId);
+    if (!runs) {
+      runs = new Map();
+      this.byConnection.set(ctx.connectionId, runs);
+      // Registered once per connection; runs immediately when it closed while the claim was in flight.
+      ctx.onceClosed(() => this.releaseConnection(ctx.connectionId));
+    }
+    runs.set(run.id, run.claimedBy as string);
+    this.owner.set(run.id, ctx.connectionId);
+  }
+
+  private untrack(runId: string): void {
+    const conn = this.owner.get(runId);
+    if (conn === undefined) return;
+    this.owner.delete(runId);
+    this.byConnection.get(conn)?.delete(runId);
+  }
+
+  private releaseConnection(connectionId: number): void {
+    const runs = this.byConnection.get(connectionId);
+    this.byConnection.delete(connectionId);
+    if (!runs) return;
+    for (const [runId, worker] of runs) {
+      this.owner.delete(runId);
+      const p = this.release(runId, worker).finally(() => this.releasing.delete(p));
+      this.releasing.add(p);
+    }
+  }
+
+  private async release(runId: string, worker: string): Promise<void> {
+    try {
+      const run = await this.store.releaseClaim({ runId, worker, maxAttempts: this.maxAttempts });
+      this.logger.info("claim released: claiming connection closed", { runId, jobId: run.jobId, status: run.status, attempt: run.attempt });
+      this.onRelease(run);
+    } catch (err) {
+      // Finished meanwhile (from another connection), deleted with its job, or claimed anew: nothing to give back.
+      if ((isAgentStateError(err) && err.code === "INVALID_STATE") || isNotFound(err) || isConflict(err)) return;
+      this.logger.error("releasing a claim failed", { runId, error: String(err) });
+    }
+  }
+
+  /** Resolves when every release started by a closed connection has been written. */
+  async settled(): Promise<void> {
+    while (this.releasing.size > 0) await Promise.allSettled([...this.releasing]);
+  }
+}
