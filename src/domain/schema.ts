@@ -7,8 +7,11 @@ import { FormatRegistry, Type, type TProperties, type TSchema } from "@sinclair/
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Ids: 1–256 UTF-8 bytes, no control characters. They are data, never paths. */
+/** A lone surrogate has no UTF-8 form (and would silently become U+FFFD in Redis keys and Postgres). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const isValidId = (v: string): boolean =>
-  v.length > 0 && Buffer.byteLength(v, "utf8") <= 256 && !CONTROL.test(v);
+  v.length > 0 && Buffer.byteLength(v, "utf8") <= 256 && !CONTROL.test(v) && !LONE_SURROGATE.test(v);
 
 FormatRegistry.Set("agentstate-id", isValidId);
 FormatRegistry.Set("date-time", (v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d\d-\d\dT/.test(v));
@@ -17,7 +20,7 @@ export const Id = Type.String({
   format: "agentstate-id",
   minLength: 1,
   maxLength: 256,
-  description: "1–256 UTF-8 bytes, no control characters",
+  description: "1–256 UTF-8 bytes, no control characters, no lone surrogates",
 });
 export const Timestamp = Type.String({ format: "date-time", description: "ISO 8601 UTC with milliseconds" });
 export const Json = Type.Unknown({ description: "free-form JSON, stored and returned unchanged" });

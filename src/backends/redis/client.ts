@@ -103,9 +103,10 @@ export class RedisClient {
     for (const c of commands) argv.push(c.length, ...c);
     const keys = [...guards.map((g) => g.key), stream];
     try {
-      const r = (await (this.redis as unknown as { agentstateApply(n: number, ...a: (string | number)[]): Promise<string[] | null> }).agentstateApply(
-        keys.length, ...keys, ...argv,
-      ));
+      // Arrays, not spread arguments: a 10,000-turn ingest has ~120,000 of them (ioredis flattens arrays).
+      const r = await (this.redis as unknown as { agentstateApply(n: number, k: string[], a: (string | number)[]): Promise<string[] | null> }).agentstateApply(
+        keys.length, keys, argv,
+      );
       return r ?? null;
     } catch (err) {
       throw mapRedisError(err);
