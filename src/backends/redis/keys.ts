@@ -12,6 +12,37 @@
  * | `sessions` | sorted set (lex) | `<updatedAt>\0<id>` of every session |
  * | `sessions:g:<groupId>` | sorted set (lex) | the same, per group |
  * | `sessions:t:<tag>` | sorted set (lex) | the same, per tag |
+ * | `g:<id>` | string | group record JSON |
+ * | `groups` | sorted set (lex) | every group id (member = id), byte order = code point order |
+ * | `p:<id>` | string | plan record JSON without `body` (what lists return; the write guard) |
+ * | `pb:<id>` | string | plan body as a JSON string (keeps lone surrogates exact) |
+ * | `plans` | sorted set (lex) | `<createdAt>\0<id>` of every plan |
+ * | `plans:s:<sessionId>` | sorted set (lex) | the same, per session |
+ * | `plans:st:<status>` | sorted set (lex) | the same, per status |
+ * | `history` | sorted set | shell history: score seq, member entry JSON |
+ * | `history:seq` | string | `<lastSeq>,<keyed>`: last seq ever assigned, keyed appends ever made (the write guard) |
+ * | `history:idem` | hash | idempotency key → "firstSeq,lastSeq" |
+ * | `history:idemn` | sorted set | idempotency key scored by its `keyed` number (newest 1,000 kept) |
+ * | `l:<idHash>` | string | ledger turn JSON; its existence is the dedup decision |
+ * | `ledger` | sorted set (lex) | `<ts>\0<idHash>` of every turn |
+ * | `ledger:<dim>:<value>` | sorted set (lex) | the same, per session/project/model/source/host value |
+ * | `j:<id>` | string | job record JSON (guard of definition and bookkeeping writes) |
+ * | `jr:<jobId>` | string | `<rev>,<unfinished>`: bumped by every write to the job's runs (the per-job run guard); pending+claimed count |
+ * | `jobs` | sorted set (lex) | every job id (member = id) |
+ * | `jobs:on`, `jobs:off` | sorted set (lex) | the same, per enabled flag |
+ * | `jobs:due` | sorted set | job id scored by nextRunAt (epoch ms): jobs that have one (enabled jobs) |
+ * | `r:<runId>` | string | run record JSON |
+ * | `rs:<scheduledFor>:<jobId>` | string | the slot's run id (fireSlot runs only); lives and goes with that run |
+ * | `runs` | sorted set (lex) | `<scheduledFor>\0<runId>` of every run |
+ * | `runs:j:<jobId>` | sorted set (lex) | the same, per job |
+ * | `runs:st:<status>` | sorted set (lex) | the same, per status |
+ * | `runs:js:<status>:<jobId>` | sorted set (lex) | the same, per job and status |
+ * | `runs:ev` | sorted set (lex) | the same, pending runs of event jobs (claim of the oldest of all) |
+ * | `cs:<id>` | string | changeset JSON plus its private `lastSeq` (the write guard) |
+ * | `ce:<id>` | sorted set | changeset entries: score seq, member entry JSON |
+ * | `csp:<planId>` | sorted set (lex) | `<createdAt>\0<id>` of the plan's changesets |
+ * | `iv:<id>` | string | tool invocation JSON |
+ * | `ivp:<planId>` | sorted set (lex) | `<startedAt>\0<id>` of the plan's invocations |
  */
 export class Keys {
   readonly changes: string;
@@ -29,6 +60,36 @@ export class Keys {
   appends = (id: string) => `${this.prefix}si:${id}`;
   sessionsByGroup = (groupId: string) => `${this.prefix}sessions:g:${groupId}`;
   sessionsByTag = (tag: string) => `${this.prefix}sessions:t:${tag}`;
+  group = (id: string) => `${this.prefix}g:${id}`;
+  groups = () => `${this.prefix}groups`;
+  plan = (id: string) => `${this.prefix}p:${id}`;
+  planBody = (id: string) => `${this.prefix}pb:${id}`;
+  plans = () => `${this.prefix}plans`;
+  plansBySession = (sessionId: string) => `${this.prefix}plans:s:${sessionId}`;
+  plansByStatus = (status: string) => `${this.prefix}plans:st:${status}`;
+  history = () => `${this.prefix}history`;
+  historySeq = () => `${this.prefix}history:seq`;
+  historyIdem = () => `${this.prefix}history:idem`;
+  historyIdemOrder = () => `${this.prefix}history:idemn`;
+  turn = (idHash: string) => `${this.prefix}l:${idHash}`;
+  turns = () => `${this.prefix}ledger`;
+  turnsBy = (dim: "session" | "project" | "model" | "source" | "host", value: string) => `${this.prefix}ledger:${dim}:${value}`;
+  job = (id: string) => `${this.prefix}j:${id}`;
+  jobRuns = (jobId: string) => `${this.prefix}jr:${jobId}`;
+  jobs = (filter?: "on" | "off" | "due") => `${this.prefix}jobs${filter === undefined ? "" : ":" + filter}`;
+  run = (id: string) => `${this.prefix}r:${id}`;
+  /** scheduledFor is a normalized ISO time, so the split between it and the job id is unambiguous. */
+  slot = (scheduledFor: string, jobId: string) => `${this.prefix}rs:${scheduledFor}:${jobId}`;
+  runs = () => `${this.prefix}runs`;
+  runsOfJob = (jobId: string) => `${this.prefix}runs:j:${jobId}`;
+  runsByStatus = (status: string) => `${this.prefix}runs:st:${status}`;
+  runsOfJobByStatus = (status: string, jobId: string) => `${this.prefix}runs:js:${status}:${jobId}`;
+  pendingEventRuns = () => `${this.prefix}runs:ev`;
+  changeset = (id: string) => `${this.prefix}cs:${id}`;
+  changesetEntries = (id: string) => `${this.prefix}ce:${id}`;
+  changesetsOfPlan = (planId: string) => `${this.prefix}csp:${planId}`;
+  invocation = (id: string) => `${this.prefix}iv:${id}`;
+  invocationsOfPlan = (planId: string) => `${this.prefix}ivp:${planId}`;
   /** Any other domain's keys: `<tag>:<rest>`. */
   key = (...parts: string[]) => this.prefix + parts.join(":");
 }
