@@ -27,6 +27,8 @@ export class Connection extends EventEmitter<{
   notification: [method: string, params: Record<string, unknown>];
   reconnected: [];
   disconnected: [];
+  /** close() was called: nothing reconnects any more. */
+  closed: [];
 }> {
   private socket?: Socket;
   private connecting?: Promise<Socket>;
@@ -40,6 +42,7 @@ export class Connection extends EventEmitter<{
   }
 
   async open(): Promise<void> {
+    if (this.closed) throw new Error("client is closed");
     await this.ensureSocket();
   }
 
@@ -62,9 +65,11 @@ export class Connection extends EventEmitter<{
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.socket?.destroy();
     this.failPending();
+    this.emit("closed");
   }
 
   private ensureSocket(): Promise<Socket> {
@@ -81,6 +86,10 @@ export class Connection extends EventEmitter<{
     for (;;) {
       try {
         const socket = await this.connectOnce();
+        if (this.closed) {
+          socket.destroy();
+          throw new Error("client is closed");
+        }
         this.attach(socket);
         if (this.everConnected) this.emit("reconnected");
         this.everConnected = true;

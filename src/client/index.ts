@@ -5,6 +5,7 @@
 import { resolveConfig } from "../config/config.js";
 import { methods, type MethodName, type MethodParams, type MethodResult } from "../domain/methods.js";
 import { Connection } from "./connection.js";
+import { EventSubscriptions, type EventHandler, type EventSubscription, type SubscribeOptions } from "./subscriptions.js";
 
 type NamespaceOf<N> = N extends `${infer A}.${string}` ? A : never;
 type VerbOf<N> = N extends `${string}.${infer B}` ? B : never;
@@ -40,7 +41,12 @@ export class AgentStateClient {
   }
 }
 
-export type Client = AgentStateClient & TypedMethods;
+/** `events.subscribe` is the resuming subscription of subscriptions.ts, not the raw method. */
+export type EventsApi = Omit<TypedMethods["events"], "subscribe"> & {
+  subscribe(topics: readonly string[], handler: EventHandler, options?: SubscribeOptions): Promise<EventSubscription>;
+};
+
+export type Client = AgentStateClient & Omit<TypedMethods, "events"> & { events: EventsApi };
 
 export async function connect(options: ConnectOptions = {}): Promise<Client> {
   const socketPath = options.socket ?? resolveConfig().config.socket;
@@ -57,6 +63,8 @@ export async function connect(options: ConnectOptions = {}): Promise<Client> {
     (namespaces[ns] ??= {})[verb] = (params?: unknown) => connection.call(name, params);
   }
   Object.assign(client, namespaces);
+  const subscriptions = new EventSubscriptions(connection);
+  client.events.subscribe = (topics, handler, opts) => subscriptions.subscribe(topics, handler, opts);
   return client;
 }
 
@@ -70,4 +78,7 @@ export type * from "../domain/history.js";
 export type * from "../domain/changesets.js";
 export type * from "../domain/ledger.js";
 export type * from "../domain/changes.js";
+export type * from "../domain/events.js";
+export type { EventMessage, EventHandler, EventSubscription, SubscribeOptions } from "./subscriptions.js";
+export { compareCursors } from "../domain/cursor.js";
 export type { Health, HealthCheck } from "../domain/daemon.js";

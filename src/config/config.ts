@@ -44,6 +44,12 @@ export interface ResolvedConfig {
   drainTimeoutMs: number;
   /** Client request timeout. */
   requestTimeoutMs: number;
+  /** Import legacy tools' files (infer, picoclaw, relayburn) from the default locations at start (docs/migration.md). */
+  migrateLegacyOnStart: boolean;
+  /** Change-log retention for resumable events: changes younger than this are kept. */
+  eventsRetentionHours: number;
+  /** …and at least this many of the newest changes, however old. */
+  eventsRetentionMin: number;
 }
 
 export type Source = "flag" | "env" | "file" | "default";
@@ -109,6 +115,9 @@ const SETTINGS = [
   { key: "maxInFlight", flag: "max-in-flight", env: "AGENTSTATE_MAX_IN_FLIGHT", parse: positiveInt },
   { key: "drainTimeoutMs", flag: "drain-timeout-ms", env: "AGENTSTATE_DRAIN_TIMEOUT_MS", parse: positiveInt },
   { key: "requestTimeoutMs", flag: "request-timeout-ms", env: "AGENTSTATE_REQUEST_TIMEOUT_MS", parse: positiveInt },
+  { key: "migrateLegacyOnStart", flag: "migrate-legacy-on-start", env: "AGENTSTATE_MIGRATE_LEGACY_ON_START", parse: bool },
+  { key: "eventsRetentionHours", flag: "events-retention-hours", env: "AGENTSTATE_EVENTS_RETENTION_HOURS", parse: positiveInt },
+  { key: "eventsRetentionMin", flag: "events-retention-min", env: "AGENTSTATE_EVENTS_RETENTION_MIN", parse: positiveInt },
 ] as const satisfies readonly Setting<keyof ResolvedConfig>[];
 
 /** Flags every entry point accepts, for node:util parseArgs. */
@@ -147,6 +156,9 @@ export function resolveConfig({ flags = {}, env = process.env }: ConfigInput = {
     maxInFlight: 1024,
     drainTimeoutMs: 10_000,
     requestTimeoutMs: 30_000,
+    migrateLegacyOnStart: false,
+    eventsRetentionHours: 24,
+    eventsRetentionMin: 100_000,
   };
   const config = { ...defaults } as Record<string, unknown>;
   const sources = Object.fromEntries(Object.keys(defaults).map((k) => [k, "default"])) as Record<string, Source>;

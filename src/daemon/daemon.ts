@@ -24,13 +24,16 @@ import { ledgerHandlers } from "./handlers/ledger.js";
 import type { ServiceContext } from "./handlers/types.js";
 import { HealthMonitor } from "./health.js";
 import { listen, type Listener } from "./listener.js";
+import { schedulerSubsystem } from "./scheduler/index.js";
+import { eventsSubsystem } from "./events/index.js";
+import { migrateSubsystem } from "./migrate.js";
 import type { Logger } from "./logger.js";
 import { VERSION } from "./version.js";
 import type { DaemonContext, Subsystem, SubsystemFactory } from "./subsystem.js";
 import type { HealthCheck } from "../domain/daemon.js";
 
 /** Subsystems in start order (stopped in reverse). */
-const SUBSYSTEMS: SubsystemFactory[] = [];
+const SUBSYSTEMS: SubsystemFactory[] = [eventsSubsystem, schedulerSubsystem, migrateSubsystem];
 
 export interface DaemonOptions {
   config: ResolvedConfig;
@@ -38,6 +41,10 @@ export interface DaemonOptions {
   /** Overrides for tests: a prepared backend, a controllable clock. */
   backend?: Backend;
   now?: () => Date;
+  /** Start/stop progress for the service manager (systemd STATUS=). */
+  onStatus?: (status: string) => void;
+  /** Called before each schema migration the backend runs while opening. */
+  onMigration?: (migration: { version: number; name: string }) => void;
 }
 
 type State = "new" | "starting" | "running" | "stopping" | "stopped";
@@ -63,6 +70,11 @@ export class Daemon {
     return this.opts.config.socket;
   }
 
+  /** Cached probes (backend, event loop, subsystems); set once start() has opened the backend. */
+  get healthMonitor(): HealthMonitor | undefined {
+    return this.health;
+  }
+
   start(): Promise<void> {
     this.starting ??= this.doStart();
     return this.starting;
@@ -76,6 +88,8 @@ export class Daemon {
   private async doStart(): Promise<void> {
     const { config, logger } = this.opts;
     this.state = "starting";
+    const status = this.opts.onStatus ?? (() => undefined);
+    status(`starting: opening the ${config.backend} backend`);
     const now = this.opts.now ?? (() => new Date());
     const backend =
       this.opts.backend ??
@@ -89,6 +103,7 @@ export class Daemon {
         origin: this.origin,
         now,
         log: logger,
+        onMigration: this.opts.onMigration,
       }));
     this.backend = backend;
     await backend.open();
@@ -120,6 +135,7 @@ export class Daemon {
     const server = new RpcServer(dispatcher, { maxLineBytes: config.maxLineBytes, maxInFlight: config.maxInFlight, logger });
     this.server = server;
     health.start();
+    status("starting: subsystems");
     for (const sub of this.subsystems) {
       await sub.start?.();
       this.started.push(sub);
@@ -138,6 +154,7 @@ export class Daemon {
     await this.starting?.catch(() => undefined);
     const { logger, config } = this.opts;
     this.state = "stopping";
+    this.opts.onStatus?.(`stopping: draining ${this.server?.inFlight ?? 0} requests in flight`);
     // Stop accepting connections; requests already read are drained, new ones get SHUTTING_DOWN.
     this.listener?.server.close();
     if (this.server) {
@@ -150,6 +167,7 @@ export class Daemon {
     }
     this.health?.stop();
     await this.listener?.close();
+    this.opts.onStatus?.("stopping: closing the backend");
     await this.backend?.close();
     this.state = "stopped";
     logger.info("stopped");

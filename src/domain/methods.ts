@@ -7,6 +7,8 @@ import { plansMethods } from "./plans.js";
 import { historyMethods } from "./history.js";
 import { changesetsMethods } from "./changesets.js";
 import { ledgerMethods } from "./ledger.js";
+import { eventsMethods } from "./events.js";
+import { migrateMethods } from "./migrate.js";
 import type { MethodDef, ParamsOf, ResultOf } from "./method.js";
 
 export const methods = {
@@ -18,6 +20,8 @@ export const methods = {
   ...historyMethods,
   ...changesetsMethods,
   ...ledgerMethods,
+  ...eventsMethods,
+  ...migrateMethods,
 };
 
 export type Methods = typeof methods;

@@ -22,6 +22,8 @@ export interface BackendOptions {
   retention?: Partial<StoreRetention>;
   /** Where a backend reports what an operator should see (a malformed hand-edited file, a reconnect). */
   log?: BackendLog;
+  /** Called before each schema migration a SQL backend runs in open() (progress, systemd timeouts). */
+  onMigration?: (migration: { version: number; name: string }) => void;
 }
 
 export interface BackendLog {

@@ -10,6 +10,8 @@ import type { Dialect, Param, Row, Sql, SqlDb, TxSql } from "../sql/db.js";
 /** Advisory lock keys (arbitrary constants, "agst" in ASCII plus a number). */
 export const CHANGES_LOCK = 0x61677374_01;
 export const MIGRATION_LOCK = 0x61677374_02;
+/** The NOTIFY channel of change-log writes; the payload is the schema written to. */
+export const CHANGES_CHANNEL = "agentstate_changes";
 
 export const postgresDialect: Dialect = {
   name: "postgres",
@@ -23,6 +25,12 @@ export const postgresDialect: Dialect = {
     if (q.state.has("ordered")) return;
     q.state.set("ordered", true);
     await q.get("SELECT pg_advisory_xact_lock(?::bigint)", [CHANGES_LOCK]);
+  },
+  async announceChanges(q) {
+    // NOTIFY is delivered at commit, and not at all on rollback; once per transaction is enough.
+    if (q.state.has("announced")) return;
+    q.state.set("announced", true);
+    await q.get("SELECT pg_notify(?, current_schema())", [CHANGES_CHANNEL]);
   },
 };
 

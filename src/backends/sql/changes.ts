@@ -29,6 +29,7 @@ const fromRow = (r: ChangeRow): Change => {
 
 export async function recordChanges(q: TxSql, db: SqlDb, opts: BackendOptions, ...inputs: ChangeInput[]): Promise<void> {
   await db.dialect.orderChanges(q);
+  await db.dialect.announceChanges?.(q);
   const at = opts.now().toISOString();
   for (const c of inputs) {
     await q.run("INSERT INTO changes (at, origin, domain, type, record_id, version, data) VALUES (?, ?, ?, ?, ?, ?, ?)", [

@@ -28,6 +28,8 @@ export interface Dialect {
   readonly binary: string;
   /** Called at the start of a transaction's first change-log insert: makes cursor order commit order. */
   orderChanges(q: TxSql): Promise<void>;
+  /** Where other processes can be woken: called with each change-log insert; the wake-up must fire at commit (Postgres NOTIFY). */
+  announceChanges?(q: TxSql): Promise<void>;
 }
 
 export interface SqlDb {

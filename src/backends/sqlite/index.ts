@@ -27,7 +27,7 @@ export class SqliteBackend extends SqlStores {
   }
 
   open(): Promise<void> {
-    this.opened ??= migrate(this.db).then(() => undefined);
+    this.opened ??= migrate(this.db, { onMigration: this.opts.onMigration }).then(() => undefined);
     return this.opened;
   }
 

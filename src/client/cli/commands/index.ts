@@ -8,5 +8,7 @@ import { plansCommands } from "./plans.js";
 import { historyCommands } from "./history.js";
 import { changesetsCommands } from "./changesets.js";
 import { ledgerCommands } from "./ledger.js";
+import { migrateCommands } from "./migrate.js";
+import { eventsCommands } from "./events.js";
 
-export const commands: Command[] = [...daemonCommands, ...conversationCommands, ...groupsCommands, ...jobsCommands, ...plansCommands, ...historyCommands, ...changesetsCommands, ...ledgerCommands];
+export const commands: Command[] = [...daemonCommands, ...conversationCommands, ...groupsCommands, ...jobsCommands, ...plansCommands, ...historyCommands, ...changesetsCommands, ...ledgerCommands, ...eventsCommands, ...migrateCommands];
