@@ -133,10 +133,15 @@ describe("configuration and usage", () => {
     assert.match(badValue.err, /--backend/);
   });
 
-  test("a missing argument exits 2 without needing a daemon", { todo: "BUG: commands connect before checking their arguments (exit 3 or an autostart instead of 2)" }, async (t) => {
-    const r = await cli(["sessions", "show", "--no-autostart", "--socket", nowhere(t)]);
+  test("a missing argument exits 2 without needing a daemon", async (t) => {
+    const socket = nowhere(t);
+    const r = await cli(["sessions", "show", "--socket", socket, "--backend", "memory"]); // autostart allowed
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, /missing <id>/);
+    const plan = await cli(["plans", "show", "--socket", socket, "--backend", "memory"]);
+    assert.equal(plan.code, 2, plan.err);
+    assert.match(plan.err, /missing <id\|agentstate:\/\/plans\/ID>/);
+    assert.ok(!existsSync(socket), "no daemon was started for a usage error");
   });
 });
 

@@ -30,6 +30,8 @@ export async function runCli(argv: string[], io: Pick<Output, "out" | "err"> = s
       : parseArgs({ args: after, options: { ...GLOBAL, ...command.options }, strict: true, allowPositionals: true });
     const flags = values as Record<string, string | boolean | undefined>;
     const { config } = resolveConfig({ flags: command.raw ? {} : flags });
+    const missing = requiredArgs(command).slice(positionals.length)[0];
+    if (missing !== undefined) throw new UsageError(`missing <${missing}>\nusage: ${command.usage}`);
     const ctx: CliContext = {
       config,
       args: positionals,
@@ -76,6 +78,26 @@ async function connectOrStart(config: ResolvedConfig, flags: Record<string, stri
   }
   spawnDaemon(config, flags);
   return connect({ socket: config.socket, timeoutMs, connectTimeoutMs: AUTOSTART_WAIT_MS });
+}
+
+/**
+ * The positionals a command requires, read from its usage line (`<id>` after the command words; a
+ * `<x>` right after an option is that option's value). Checked before anything connects, so a
+ * missing argument is a usage error (exit 2) and never starts a daemon.
+ */
+function requiredArgs(command: Command): string[] {
+  const tokens = command.usage.split(/\s+/).slice(1 + command.words.length);
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.startsWith("--") || t.startsWith("[")) {
+      if (tokens[i + 1]?.startsWith("<")) i++;
+      continue;
+    }
+    const m = /^<([^>]+)>$/.exec(t);
+    if (m) out.push(m[1]);
+  }
+  return out;
 }
 
 function findCommand(argv: string[]): Command | undefined {
