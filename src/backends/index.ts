@@ -1,6 +1,6 @@
 /** Picks the configured backend. Each backend module is loaded only when chosen. */
 import type { Backend, BackendName, BackendOptions } from "./contract.js";
-import { AgentStateError } from "../domain/errors.js";
+import { AgentStateError, invalidParams } from "../domain/errors.js";
 
 export interface BackendSettings extends BackendOptions {
   name: BackendName;
@@ -9,6 +9,11 @@ export interface BackendSettings extends BackendOptions {
   pgSchema?: string;
   pgPoolSize?: number;
   redisPrefix?: string;
+}
+
+function requireUrl(settings: BackendSettings, scheme: string): string {
+  if (!settings.url) throw invalidParams(`the ${settings.name} backend needs --url (AGENTSTATE_URL), e.g. ${scheme}://127.0.0.1/`);
+  return settings.url;
 }
 
 export async function createBackend(settings: BackendSettings): Promise<Backend> {
@@ -20,6 +25,10 @@ export async function createBackend(settings: BackendSettings): Promise<Backend>
     case "jsonl": {
       const { JsonlBackend } = await import("./jsonl/index.js");
       return new JsonlBackend(settings);
+    }
+    case "redis": {
+      const { RedisBackend } = await import("./redis/index.js");
+      return new RedisBackend({ ...settings, url: requireUrl(settings, "redis"), prefix: settings.redisPrefix });
     }
     default:
       throw new AgentStateError("UNSUPPORTED", `the ${settings.name} backend is not available in this build yet`);

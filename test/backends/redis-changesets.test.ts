@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Backend } from "../../src/backends/contract.js";
 import { RedisBackend } from "../../src/backends/redis/index.js";
-import { changesetsConformance } from "../conformance/changesets.js";
 import { makeSuite, type BackendFactory, type Suite } from "../conformance/harness.js";
 import { redis } from "../helpers/redis.js";
 
@@ -70,5 +69,4 @@ function extras(s: Suite): void {
   });
 }
 
-describe("conformance: redis (changesets, invocations)", () => changesetsConformance(makeSuite("redis-changesets", factory, { durable: true })));
 describe("redis: changesets beyond conformance", () => extras(makeSuite("redis-changesets-extra", factory, { durable: true })));

@@ -9,9 +9,6 @@ import { RedisBackend } from "../../src/backends/redis/index.js";
 import type { Backend, BackendOptions } from "../../src/backends/contract.js";
 import type { HistoryAppendResult } from "../../src/domain/history.js";
 import { makeSuite, type FactoryContext, type Suite } from "../conformance/harness.js";
-import { groupsConformance } from "../conformance/groups.js";
-import { plansConformance } from "../conformance/plans.js";
-import { historyConformance } from "../conformance/history.js";
 import { redis } from "../helpers/redis.js";
 
 const open = async (ctx: FactoryContext, extra: Partial<BackendOptions> = {}) =>
@@ -133,12 +130,6 @@ function multiHost(s: Suite): void {
   });
 }
 
-const suite = makeSuite("redis-gph", (ctx) => open(ctx), { durable: true });
-describe("conformance: redis (groups, plans, history)", () => {
-  groupsConformance(suite);
-  plansConformance(suite);
-  historyConformance(suite);
-});
 const small = makeSuite("redis-gph-extra", (ctx) => open(ctx, { retention: { historyEntries: 5 } }), { durable: true });
 describe("redis: groups, plans, history beyond conformance", () => {
   extras(small);

@@ -8,7 +8,7 @@ import type { Backend } from "../../src/backends/contract.js";
 import { RedisBackend } from "../../src/backends/redis/index.js";
 import type { Run } from "../../src/domain/jobs.js";
 import { makeSuite, type BackendFactory, type Suite } from "../conformance/harness.js";
-import { jobInput, jobsConformance } from "../conformance/jobs.js";
+import { jobInput } from "../conformance/jobs.js";
 import { redis } from "../helpers/redis.js";
 
 const factory: BackendFactory = async (ctx) => new RedisBackend({ ...ctx, url: (await redis()).url, prefix: `${ctx.isolationKey}:` });
@@ -108,5 +108,4 @@ function extras(s: Suite): void {
   });
 }
 
-describe("conformance: redis (jobs, runs)", () => jobsConformance(makeSuite("redis-jobs", factory, { durable: true })));
 describe("redis: jobs beyond conformance", () => extras(makeSuite("redis-jobs-extra", factory, { durable: true })));

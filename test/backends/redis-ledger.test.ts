@@ -7,7 +7,6 @@ import { describe, test } from "node:test";
 import { RedisBackend } from "../../src/backends/redis/index.js";
 import type { Backend } from "../../src/backends/contract.js";
 import { makeSuite, type BackendFactory, type Suite } from "../conformance/harness.js";
-import { ledgerConformance } from "../conformance/ledger.js";
 import { queryAll, turn } from "../conformance/ledger-fixtures.js";
 import { redis } from "../helpers/redis.js";
 
@@ -52,5 +51,4 @@ function extras(s: Suite): void {
   });
 }
 
-describe("conformance: redis (ledger)", () => ledgerConformance(makeSuite("redis-ledger", factory, { durable: true })));
 describe("redis: ledger beyond conformance", () => extras(makeSuite("redis-ledger-extra", factory, { durable: true })));

@@ -3,7 +3,7 @@
  * change log as a capped stream. Durability is whatever the server's persistence is configured to
  * give (see docs/redis.md); daemon.health reports those settings.
  */
-import type { BackendOptions, BackendProbe } from "../contract.js";
+import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
 import { RedisClient } from "./client.js";
 import { RedisChangeLog } from "./changes.js";
 import { RedisConversations } from "./conversations.js";
@@ -24,7 +24,7 @@ export interface RedisOptions extends BackendOptions {
   streamMaxLen?: number;
 }
 
-export class RedisBackend {
+export class RedisBackend implements Backend {
   readonly name = "redis" as const;
   readonly client: RedisClient;
   readonly keys: Keys;
