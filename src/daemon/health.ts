@@ -9,10 +9,21 @@ import type { CheckStatus, Health, HealthCheck } from "../domain/daemon.js";
 const PROBE_EVERY_MS = 5000;
 const PROBE_TIMEOUT_MS = 2000;
 const LOOP_WARN_MS = 100;
-const LOOP_FAIL_MS = 1000;
+/** Event-loop p99 delay at which health fails and systemd watchdog pings stop. */
+export const LOOP_FAIL_MS = 1000;
+
+/** What an acknowledged write survives, per backend (SPEC §6). */
+const DURABILITY: Record<string, string> = {
+  jsonl: "fdatasync before the reply",
+  sqlite: "WAL, synchronous=FULL",
+  postgres: "committed",
+  redis: "as the server's persistence is configured (appendonly/appendfsync)",
+  memory: "none (lost on exit)",
+};
 
 export class HealthMonitor {
   private probe: BackendProbe & { at: number } = { ok: true, latencyMs: 0, at: Date.now() };
+  private lastError?: { message: string; at: number };
   private timer?: NodeJS.Timeout;
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
   private readonly extra = new Map<string, () => HealthCheck>();
@@ -56,6 +67,7 @@ export class HealthMonitor {
     const result = await Promise.race([this.backend.probe(), timeout]);
     clearTimeout(timer);
     this.probe = { ...result, at: Date.now() };
+    if (!result.ok) this.lastError = { message: result.error ?? "probe failed", at: this.probe.at };
   }
 
   report(): Health {
@@ -66,7 +78,10 @@ export class HealthMonitor {
         status: !this.probe.ok ? "fail" : this.probe.warnings?.length ? "warn" : "pass",
         backend: this.backend.name,
         latencyMs: this.probe.latencyMs,
+        reachable: this.probe.ok,
         checkedAt: new Date(this.probe.at).toISOString(),
+        durability: DURABILITY[this.backend.name] ?? "unknown",
+        ...(this.lastError ? { lastError: this.lastError.message, lastErrorAt: new Date(this.lastError.at).toISOString() } : {}),
         ...(this.probe.error ? { message: this.probe.error } : this.probe.warnings?.length ? { message: this.probe.warnings.join("; ") } : {}),
         ...(this.probe.details ? { details: this.probe.details } : {}),
       },

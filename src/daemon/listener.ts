@@ -80,15 +80,20 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   };
 }
 
-/** systemd socket activation: fd 3 when LISTEN_PID is us. The variables are unset for children. */
+/**
+ * systemd socket activation: when LISTEN_PID is us, the fd named "agentstate" in LISTEN_FDNAMES
+ * (the socket unit's FileDescriptorName=), else the first one, fd 3. The variables are unset for
+ * children.
+ */
 function inheritedFd(env: NodeJS.ProcessEnv): number | undefined {
   const fds = Number(env.LISTEN_FDS);
   const pid = Number(env.LISTEN_PID);
   if (!(fds >= 1) || pid !== process.pid) return undefined;
+  const named = (env.LISTEN_FDNAMES ?? "").split(":").indexOf("agentstate");
   delete env.LISTEN_FDS;
   delete env.LISTEN_PID;
   delete env.LISTEN_FDNAMES;
-  return 3;
+  return 3 + (named >= 0 && named < fds ? named : 0);
 }
 
 async function prepareDirectory(dir: string, gid: number | undefined): Promise<void> {

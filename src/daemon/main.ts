@@ -1,9 +1,20 @@
-/** `agentstated`: run the daemon in the foreground until SIGTERM/SIGINT. */
+/**
+ * `agentstated`: run the daemon in the foreground until SIGTERM/SIGINT, telling systemd how it
+ * goes (READY=1 once the backend is open, migrated and the socket listens; STATUS=; WATCHDOG=1
+ * while healthy; STOPPING=1). SIGHUP reloads the log level; there is no log file to reopen, since
+ * logs go to stderr, which the service manager owns.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { CONFIG_FLAGS, ConfigError, redactConfig, resolveConfig } from "../config/config.js";
 import { Daemon } from "./daemon.js";
 import { AlreadyRunningError } from "./listener.js";
-import { createLogger } from "./logger.js";
+import { LOOP_FAIL_MS } from "./health.js";
+import { createLogger, redactSecrets } from "./logger.js";
+import { Notifier } from "./sd-notify.js";
+
+/** How much more start-up time each EXTEND_TIMEOUT_USEC asks for while migrations run. */
+const MIGRATION_EXTEND_USEC = 60_000_000;
 
 export async function runDaemon(argv: string[]): Promise<number> {
   let resolved;
@@ -16,7 +27,19 @@ export async function runDaemon(argv: string[]): Promise<number> {
   }
   const { config } = resolved;
   const logger = createLogger(config.logLevel);
-  const daemon = new Daemon({ config, logger });
+  const notifier = Notifier.fromEnv(process.env, { log: logger });
+  // While a migration runs (possibly one long statement), keep asking systemd for more time.
+  let extending: NodeJS.Timeout | undefined;
+  const daemon = new Daemon({
+    config,
+    logger,
+    onStatus: (status) => notifier.status(status),
+    onMigration: ({ version, name }) => {
+      logger.info("migrating the schema", { version, name });
+      notifier.extendTimeout(MIGRATION_EXTEND_USEC, `starting: migrating the schema to version ${version} (${name})`);
+      extending ??= setInterval(() => notifier.extendTimeout(MIGRATION_EXTEND_USEC), MIGRATION_EXTEND_USEC / 3000);
+    },
+  });
 
   const fatal = (what: string) => (err: unknown) => {
     logger.error(what, { error: err instanceof Error ? err.stack ?? err.message : String(err) });
@@ -25,9 +48,56 @@ export async function runDaemon(argv: string[]): Promise<number> {
   process.on("uncaughtException", fatal("uncaught exception"));
   process.on("unhandledRejection", fatal("unhandled rejection"));
 
-  try {
-    await daemon.start();
-  } catch (err) {
+  // Signals are handled from the first moment: a SIGTERM while starting (a long migration) stops
+  // cleanly once start has got as far as it goes, instead of killing the process half-way.
+  const serving = `serving ${config.socket} (${config.backend} backend)`;
+  let stopping = false;
+  let ready = false;
+  let finish!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn("second signal; exiting now", { signal });
+      finish(1);
+      return;
+    }
+    stopping = true;
+    logger.info("stopping", { signal });
+    notifier.stopping(`stopping (${signal})`);
+    daemon.stop().then(
+      () => notifier.flush().then(() => finish(0)),
+      (err: unknown) => {
+        logger.error("failed to stop cleanly", { error: String(err) });
+        void notifier.flush().then(() => finish(1));
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGHUP", () => {
+    if (stopping) return;
+    if (ready) notifier.reloading("reloading");
+    try {
+      const next = resolveConfig({ flags: parseArgs({ args: argv, options: CONFIG_FLAGS, strict: true }).values });
+      logger.level = next.config.logLevel;
+      logger.info("reloaded", { logLevel: next.config.logLevel });
+    } catch (err) {
+      logger.error("reload failed; keeping the current settings", { error: (err as Error).message });
+    }
+    if (ready) notifier.ready(serving);
+  });
+
+  const outcome = await Promise.race([
+    daemon.start().then(
+      () => ({ started: true as const }),
+      (err: unknown) => ({ started: false as const, err }),
+    ),
+    finished.then((code) => ({ exit: code })), // only a second signal settles this before start does
+  ]);
+  clearInterval(extending);
+  if ("exit" in outcome) return outcome.exit;
+  if (!outcome.started) {
+    const { err } = outcome;
     if (err instanceof AlreadyRunningError || err instanceof ConfigError) {
       logger.error(err.message);
       process.stderr.write(`agentstated: ${err.message}\n`);
@@ -35,38 +105,25 @@ export async function runDaemon(argv: string[]): Promise<number> {
       logger.error("failed to start", { error: err instanceof Error ? err.stack ?? err.message : String(err) });
     }
     await daemon.stop().catch(() => undefined);
+    notifier.status(redactSecrets(`failed to start: ${err instanceof Error ? err.message : String(err)}`));
+    await notifier.flush();
     return 1;
   }
+  if (stopping) return finished;
   logger.debug("configuration", { config: redactConfig(config) });
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        logger.warn("second signal; exiting now", { signal });
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      logger.info("stopping", { signal });
-      daemon.stop().then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error("failed to stop cleanly", { error: String(err) });
-          resolve(1);
-        },
-      );
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGHUP", () => {
-      try {
-        const next = resolveConfig({ flags: parseArgs({ args: argv, options: CONFIG_FLAGS, strict: true }).values });
-        logger.level = next.config.logLevel;
-        logger.info("reloaded", { logLevel: next.config.logLevel });
-      } catch (err) {
-        logger.error("reload failed; keeping the current settings", { error: (err as Error).message });
-      }
+  ready = true;
+  notifier.ready(serving);
+  const health = daemon.healthMonitor;
+  if (health && notifier.watchdogUsec !== undefined) {
+    // The loop's delay over each watchdog interval alone: daemon.health resets its own histogram
+    // only when someone asks, so its figure can span hours.
+    const loop = monitorEventLoopDelay({ resolution: 20 });
+    loop.enable();
+    notifier.startWatchdog(() => {
+      const p99Ms = loop.percentile(99) / 1e6;
+      loop.reset();
+      return health.backendHealthy && p99Ms < LOOP_FAIL_MS;
     });
-  });
+  }
+  return finished;
 }

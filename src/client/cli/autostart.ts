@@ -21,8 +21,12 @@ export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string
     if (typeof value === "string" && Object.hasOwn(CONFIG_FLAGS, flag)) args.push(`--${flag}`, value);
   }
   args.push("--socket", config.socket);
+  // A CLI run by a service must not hand that service's notify socket (READY=1 and MAINPID= from the
+  // wrong process) or its inherited sockets to the daemon it starts.
+  const env = { ...process.env };
+  for (const name of ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]) delete env[name];
   try {
-    const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env: process.env });
+    const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env });
     child.unref();
   } finally {
     closeSync(log);
