@@ -1,4 +1,5 @@
 /** Picks the configured backend. Each backend module is loaded only when chosen. */
+import { join } from "node:path";
 import type { Backend, BackendName, BackendOptions } from "./contract.js";
 import { AgentStateError, invalidParams } from "../domain/errors.js";
 
@@ -25,6 +26,14 @@ export async function createBackend(settings: BackendSettings): Promise<Backend>
     case "jsonl": {
       const { JsonlBackend } = await import("./jsonl/index.js");
       return new JsonlBackend(settings);
+    }
+    case "sqlite": {
+      const { SqliteBackend } = await import("./sqlite/index.js");
+      return new SqliteBackend({ ...settings, path: join(settings.dataDir, "agentstate.sqlite") });
+    }
+    case "postgres": {
+      const { PostgresBackend } = await import("./postgres/index.js");
+      return new PostgresBackend({ ...settings, url: requireUrl(settings, "postgres"), schema: settings.pgSchema, poolSize: settings.pgPoolSize });
     }
     case "redis": {
       const { RedisBackend } = await import("./redis/index.js");

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { PostgresBackend } from "../../src/backends/postgres/index.js";
 import { SqliteBackend } from "../../src/backends/sqlite/index.js";
-import { changesetsConformance } from "../conformance/changesets.js";
 import { makeSuite, type Suite } from "../conformance/harness.js";
 import { postgres } from "../helpers/postgres.js";
 
@@ -51,11 +50,5 @@ function concurrency(s: Suite): void {
   });
 }
 
-describe("conformance: sqlite (changesets, invocations)", () => {
-  changesetsConformance(sqlite);
-  concurrency(sqlite);
-});
-describe("conformance: postgres (changesets, invocations)", () => {
-  changesetsConformance(pgSuite);
-  concurrency(pgSuite);
-});
+describe("sqlite: changesets under concurrency", () => concurrency(sqlite));
+describe("postgres: changesets under concurrency", () => concurrency(pgSuite));

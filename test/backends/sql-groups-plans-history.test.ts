@@ -13,9 +13,6 @@ import { PostgresBackend } from "../../src/backends/postgres/index.js";
 import type { Backend, BackendOptions } from "../../src/backends/contract.js";
 import type { HistoryAppendResult } from "../../src/domain/history.js";
 import { makeSuite, type FactoryContext, type Suite } from "../conformance/harness.js";
-import { groupsConformance } from "../conformance/groups.js";
-import { plansConformance } from "../conformance/plans.js";
-import { historyConformance } from "../conformance/history.js";
 import { postgres } from "../helpers/postgres.js";
 
 const root = mkdtempSync(join(tmpdir(), "sql-gph-"));
@@ -90,12 +87,6 @@ function extras(s: Suite): void {
 }
 
 for (const [engine, open] of Object.entries(engines)) {
-  const suite = makeSuite(`${engine}-gph`, (ctx) => open(ctx, {}), { durable: true });
-  describe(`conformance: ${engine} (groups, plans, history)`, () => {
-    groupsConformance(suite);
-    plansConformance(suite);
-    historyConformance(suite);
-  });
   const small = makeSuite(`${engine}-gph-extra`, (ctx) => open(ctx, { retention: { historyEntries: 5 } }), { durable: true });
   describe(`${engine}: groups, plans, history beyond conformance`, () => extras(small));
 }

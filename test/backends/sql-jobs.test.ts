@@ -1,26 +1,12 @@
-// Jobs and runs on the shared SQL backend: the conformance suite on sqlite and postgres, plus two
-// PostgresBackends (two pools, like two hosts) racing on the same schema.
+// Jobs and runs on Postgres beyond the conformance suite (which runs in sqlite.test.ts and
+// postgres.test.ts): two PostgresBackends (two pools, like two hosts) racing on the same schema.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, test } from "node:test";
 import { PostgresBackend } from "../../src/backends/postgres/index.js";
-import { SqliteBackend } from "../../src/backends/sqlite/index.js";
 import type { Run } from "../../src/domain/jobs.js";
-import { makeSuite } from "../conformance/harness.js";
-import { jobInput, jobsConformance } from "../conformance/jobs.js";
+import { jobInput } from "../conformance/jobs.js";
 import { TestClock } from "../helpers/clock.js";
 import { postgres, postgresUnavailable } from "../helpers/postgres.js";
-
-const root = mkdtempSync(join(tmpdir(), "sql-jobs-"));
-process.on("exit", () => rmSync(root, { recursive: true, force: true }));
-
-const sqlite = makeSuite("sqlite-jobs", async (ctx) => new SqliteBackend({ ...ctx, path: join(root, `${ctx.isolationKey}.sqlite`) }), { durable: true });
-describe("conformance: sqlite (jobs, runs)", () => jobsConformance(sqlite));
-
-const pgSuite = makeSuite("postgres-jobs", async (ctx) => new PostgresBackend({ ...ctx, url: (await postgres()).url, schema: ctx.isolationKey }), { durable: true });
-describe("conformance: postgres (jobs, runs)", () => jobsConformance(pgSuite));
 
 describe("postgres: two daemons on one schema", () => {
   test("concurrent fireSlot and claimRun from two pools: one run per slot, each run claimed once", async (t) => {

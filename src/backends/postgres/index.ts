@@ -1,5 +1,5 @@
 /** The postgres backend: a pool, a configurable schema, migrations under an advisory lock. */
-import type { BackendOptions, BackendProbe } from "../contract.js";
+import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
 import { SqlStores } from "../sql/index.js";
 import { migrate } from "../../migrate/schema/run.js";
 import { invalidParams } from "../../domain/errors.js";
@@ -16,7 +16,7 @@ export interface PostgresOptions extends BackendOptions {
 
 const POLL_MS = 250;
 
-export class PostgresBackend extends SqlStores {
+export class PostgresBackend extends SqlStores implements Backend {
   readonly name = "postgres" as const;
   readonly db: PostgresDb;
   /** Wakes the change-log watcher on NOTIFY (polling stays as the fallback). */

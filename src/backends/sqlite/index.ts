@@ -1,7 +1,7 @@
 /** The sqlite backend: one database file (default `<dataDir>/agentstate.sqlite`). */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { BackendOptions, BackendProbe } from "../contract.js";
+import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
 import { SqlStores } from "../sql/index.js";
 import { migrate } from "../../migrate/schema/run.js";
 import { SqliteDb } from "./db.js";
@@ -13,7 +13,7 @@ export interface SqliteOptions extends BackendOptions {
 /** How often watch() polls for other processes' changes (SPEC §4: ≤ 250 ms). */
 const POLL_MS = 100;
 
-export class SqliteBackend extends SqlStores {
+export class SqliteBackend extends SqlStores implements Backend {
   readonly name = "sqlite" as const;
   readonly db: SqliteDb;
   private opened?: Promise<void>;
