@@ -9,8 +9,10 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { ROOT, type BenchModule, type BenchResult } from "./harness.js";
 import { p1 } from "./p1-ping.js";
+import { p3 } from "./p3-fanout.js";
+import { p6 } from "./p6-ledger.js";
 
-const MODULES: BenchModule[] = [p1];
+const MODULES: BenchModule[] = [p1, p6, p3];
 
 function table(rows: BenchResult[]): string {
   const cells = rows.map((r) => [
