@@ -37,6 +37,7 @@ export async function startThrowawayRedis(): Promise<RedisServer> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      c.on("error", () => undefined); // refused while the server starts: expected
       try {
         await c.connect();
         await c.ping();
