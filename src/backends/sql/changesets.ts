@@ -5,11 +5,11 @@
  */
 import type { ChangeEntry, ChangeSet, ChangeSetStatus, ChangeSetWithEntries, RecordResult, ToolInvocation } from "../../domain/changesets.js";
 import { conflict, invalidParams, notFound } from "../../domain/errors.js";
-import type { BackendOptions, ChangeInput, ChangesetStore, InvocationInput, NewEntry, Page, PlanPageQuery } from "../contract.js";
+import type { ChangeInput, ChangesetStore, InvocationInput, NewEntry, Page, PlanPageQuery } from "../contract.js";
 import { buildInvocation, changesetKey, checkOpen, checkTransition, compareKeys, invocationKey, newChangeset, stampEntry } from "../common/changesets.js";
 import { decodeCursor, encodeCursor } from "../common/cursor.js";
-import { recordChanges } from "./changes.js";
-import type { Param, Sql, SqlDb, TxSql } from "./db.js";
+import { SqlStore } from "./store.js";
+import type { Param, Sql, TxSql } from "./db.js";
 
 const parse = <T>(r: { data: string }): T => JSON.parse(r.data) as T;
 
@@ -55,27 +55,7 @@ async function planPage<T>(
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(key(last)) : null };
 }
 
-export class SqlChangesets implements ChangesetStore {
-  constructor(
-    protected readonly db: SqlDb,
-    protected readonly opts: BackendOptions,
-    /** Call after each committed write so change-log watchers look at once. */
-    protected readonly committed: () => void,
-  ) {}
-
-  private now = () => this.opts.now().toISOString();
-
-  /** A write transaction that tells the change log to look once it has committed. */
-  private async tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
-    const result = await this.db.tx(fn);
-    this.committed();
-    return result;
-  }
-
-  private change(q: TxSql, ...inputs: ChangeInput[]): Promise<void> {
-    return recordChanges(q, this.db, this.opts, ...inputs);
-  }
-
+export class SqlChangesets extends SqlStore implements ChangesetStore {
   /**
    * The changeset row, locked until commit (Postgres): concurrent record and setStatus calls on one
    * changeset queue here, so each reads the last_seq and status the previous one committed.

@@ -5,35 +5,16 @@
  */
 import type { AppendResult, ListSessionsParams, Message, MessageInput, Session, SessionCreate, SessionPatch } from "../../domain/conversations.js";
 import { conflict, notFound } from "../../domain/errors.js";
-import type { AppendInput, BackendOptions, ChangeInput, ConversationStore, ListMessagesQuery, Page, PageQuery } from "../contract.js";
+import type { AppendInput, ConversationStore, ListMessagesQuery, Page, PageQuery } from "../contract.js";
 import { decodeCursor, encodeCursor } from "../common/cursor.js";
 import { checkLastSeq, checkVersion, newSession, patchSession, sessionSortKey, stampMessage } from "../common/sessions.js";
-import { recordChanges } from "./changes.js";
-import type { Param, SqlDb, TxSql } from "./db.js";
+import { SqlStore } from "./store.js";
+import type { Param, TxSql } from "./db.js";
 
 const parseSession = (r: { data: string }): Session => JSON.parse(r.data) as Session;
 const parseMessage = (r: { data: string }): Message => JSON.parse(r.data) as Message;
 
-export class SqlConversations implements ConversationStore {
-  constructor(
-    private readonly db: SqlDb,
-    private readonly opts: BackendOptions,
-    private readonly committed: () => void,
-  ) {}
-
-  private now = () => this.opts.now().toISOString();
-
-  /** A write transaction that tells the change log to look once it has committed. */
-  private async tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
-    const result = await this.db.tx(fn);
-    this.committed();
-    return result;
-  }
-
-  private change(q: TxSql, ...inputs: ChangeInput[]): Promise<void> {
-    return recordChanges(q, this.db, this.opts, ...inputs);
-  }
-
+export class SqlConversations extends SqlStore implements ConversationStore {
   private async load(q: TxSql, id: string): Promise<Session | undefined> {
     const row = await q.get<{ data: string }>(`SELECT data FROM sessions WHERE id = ?${this.db.dialect.forUpdate}`, [id]);
     return row ? parseSession(row) : undefined;

@@ -4,31 +4,16 @@
  */
 import type { Group, GroupPut, GroupRollover } from "../../domain/groups.js";
 import { notFound } from "../../domain/errors.js";
-import type { BackendOptions, GroupStore, Page, PageQuery } from "../contract.js";
+import type { GroupStore, Page, PageQuery } from "../contract.js";
 import { decodeCursor, encodeCursor } from "../common/cursor.js";
 import { putGroupRecord, rolloverRecord } from "../common/groups.js";
 import { checkVersion } from "../common/sessions.js";
-import { recordChanges } from "./changes.js";
-import type { SqlDb, TxSql } from "./db.js";
+import { SqlStore } from "./store.js";
+import type { TxSql } from "./db.js";
 
 const parse = (r: { data: string }): Group => JSON.parse(r.data) as Group;
 
-export class SqlGroups implements GroupStore {
-  constructor(
-    protected readonly db: SqlDb,
-    protected readonly opts: BackendOptions,
-    /** Call after each committed write so change-log watchers look at once. */
-    protected readonly committed: () => void,
-  ) {}
-
-  private now = () => this.opts.now().toISOString();
-
-  private async tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
-    const result = await this.db.tx(fn);
-    this.committed();
-    return result;
-  }
-
+export class SqlGroups extends SqlStore implements GroupStore {
   private async load(q: TxSql, id: string): Promise<Group | undefined> {
     const row = await q.get<{ data: string }>(`SELECT data FROM session_groups WHERE id = ?${this.db.dialect.forUpdate}`, [id]);
     return row ? parse(row) : undefined;
@@ -56,7 +41,7 @@ export class SqlGroups implements GroupStore {
         }
       }
       if (existing) await q.run("UPDATE session_groups SET data = ? WHERE id = ?", [JSON.stringify(out.group), id]);
-      await recordChanges(q, this.db, this.opts, { domain: "groups", type: "group.saved", id, version: out.group.version, data: out.data });
+      await this.change(q, { domain: "groups", type: "group.saved", id, version: out.group.version, data: out.data });
       return out.group;
     });
   }
@@ -94,7 +79,7 @@ export class SqlGroups implements GroupStore {
       if (!current) throw notFound("group", id);
       checkVersion("group", current, expectedVersion);
       await q.run("DELETE FROM session_groups WHERE id = ?", [id]);
-      await recordChanges(q, this.db, this.opts, { domain: "groups", type: "group.deleted", id, version: current.version });
+      await this.change(q, { domain: "groups", type: "group.deleted", id, version: current.version });
     });
   }
 

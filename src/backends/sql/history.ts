@@ -6,11 +6,11 @@
  */
 import type { HistoryAppendResult, HistoryEntry, HistoryEntryInput } from "../../domain/history.js";
 import { invalidParams } from "../../domain/errors.js";
-import type { BackendOptions, HistoryQuery, HistoryStore, Page } from "../contract.js";
+import type { HistoryQuery, HistoryStore, Page } from "../contract.js";
 import { retentionOf } from "../contract.js";
 import { decodeCursor, encodeCursor } from "../common/cursor.js";
-import { recordChanges } from "./changes.js";
-import type { Dialect, Param, SqlDb, TxSql } from "./db.js";
+import { SqlStore } from "./store.js";
+import type { Dialect, Param, TxSql } from "./db.js";
 
 const IDEMPOTENCY_KEYS_KEPT = 1000;
 /** Rows per INSERT: 3 parameters each stays under SQLite's oldest variable limit (999). */
@@ -32,14 +32,7 @@ interface Row {
   data: string;
 }
 
-export class SqlHistory implements HistoryStore {
-  constructor(
-    protected readonly db: SqlDb,
-    protected readonly opts: BackendOptions,
-    /** Call after each committed write so change-log watchers look at once. */
-    protected readonly committed: () => void,
-  ) {}
-
+export class SqlHistory extends SqlStore implements HistoryStore {
   async append(inputs: HistoryEntryInput[], idempotencyKey?: string): Promise<HistoryAppendResult> {
     const result = await this.db.tx(async (q) => {
       // Lock the counter first: a concurrent append with the same key then commits before we look.
@@ -62,7 +55,7 @@ export class SqlHistory implements HistoryStore {
         await q.run("INSERT INTO history_appends (idem_key, n, first_seq, last_seq) VALUES (?, ?, ?, ?)", [idempotencyKey, keyed, firstSeq, lastSeq]);
         await q.run("DELETE FROM history_appends WHERE n <= ?", [keyed - IDEMPOTENCY_KEYS_KEPT]);
       }
-      await recordChanges(q, this.db, this.opts, { domain: "history", type: "history.appended", id: String(firstSeq), data: { firstSeq, lastSeq } });
+      await this.change(q, { domain: "history", type: "history.appended", id: String(firstSeq), data: { firstSeq, lastSeq } });
       return { firstSeq, lastSeq, wrote: true };
     });
     if (result.wrote) this.committed();

@@ -6,14 +6,14 @@
 import { conflict, invalidState, notFound } from "../../domain/errors.js";
 import { isFinished, type Job, type Run } from "../../domain/jobs.js";
 import type {
-  AdvanceInput, BackendOptions, ChangeInput, ClaimInput, FinishInput, FireSlotInput, JobInput, JobStore,
+  AdvanceInput, BackendOptions, ClaimInput, FinishInput, FireSlotInput, JobInput, JobStore,
   ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
 } from "../contract.js";
 import { retentionOf } from "../contract.js";
 import { decodeCursor, encodeCursor } from "../common/cursor.js";
 import { advancesNextRun, buildJob, newRun, runChange, withRunBookkeeping } from "../common/jobs.js";
 import { checkVersion } from "../common/sessions.js";
-import { recordChanges } from "./changes.js";
+import { SqlStore } from "./store.js";
 import type { Param, SqlDb, TxSql } from "./db.js";
 import { parseJob, parseRun, RunRows } from "./runs.js";
 
@@ -23,28 +23,12 @@ type RunChangeType = "run.fired" | "run.claimed" | "run.finished";
 const MAX_CLAIM_TRIES = 1000;
 const RETRY = Symbol("retry");
 
-export class SqlJobs implements JobStore {
+export class SqlJobs extends SqlStore implements JobStore {
   private readonly rows: RunRows;
 
-  constructor(
-    protected readonly db: SqlDb,
-    protected readonly opts: BackendOptions,
-    /** Call after each committed write so change-log watchers look at once. */
-    protected readonly committed: () => void,
-  ) {
+  constructor(db: SqlDb, opts: BackendOptions, committed: () => void) {
+    super(db, opts, committed);
     this.rows = new RunRows(db);
-  }
-
-  private now = () => this.opts.now().toISOString();
-
-  private async tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
-    const result = await this.db.tx(fn);
-    this.committed();
-    return result;
-  }
-
-  private change(q: TxSql, ...inputs: ChangeInput[]): Promise<void> {
-    return recordChanges(q, this.db, this.opts, ...inputs);
   }
 
   private async mustLockJob(q: TxSql, id: string): Promise<Job> {

@@ -5,12 +5,12 @@
  * transaction stored, whichever daemon raced it. See docs/decisions/sql-ledger.md.
  */
 import { dayFunction, emptyTotals, GROUP_FIELDS, idHash, type GroupKey, type IngestResult, type StoredTurn, type SummaryRow, type SummaryTotals, type Turn } from "../../domain/ledger.js";
-import type { BackendOptions, LedgerFilter, LedgerQuery, LedgerStore, LedgerSummaryQuery, Page } from "../contract.js";
+import type { LedgerFilter, LedgerQuery, LedgerStore, LedgerSummaryQuery, Page } from "../contract.js";
 import { invalidParams } from "../../domain/errors.js";
 import { compareKeys } from "../common/ledger.js";
 import { decodeCursor, encodeCursor } from "../common/cursor.js";
-import { recordChanges } from "./changes.js";
-import type { Param, SqlDb, TxSql } from "./db.js";
+import { SqlStore } from "./store.js";
+import type { Param, TxSql } from "./db.js";
 
 const COLUMNS = [
   "id_hash", "ts", "day", "model", "session_id", "project", "source", "host",
@@ -64,14 +64,7 @@ function chunkSizes(n: number): number[] {
   return sizes;
 }
 
-export class SqlLedger implements LedgerStore {
-  constructor(
-    protected readonly db: SqlDb,
-    protected readonly opts: BackendOptions,
-    /** Call after each committed write so change-log watchers look at once. */
-    protected readonly committed: () => void,
-  ) {}
-
+export class SqlLedger extends SqlStore implements LedgerStore {
   async ingest(turns: Turn[]): Promise<IngestResult> {
     const fresh = new Map<string, StoredTurn>();
     for (const t of turns) {
@@ -106,7 +99,7 @@ export class SqlLedger implements LedgerStore {
       if (t.ts < minTs) minTs = t.ts;
       if (t.ts > maxTs) maxTs = t.ts;
     }
-    return recordChanges(q, this.db, this.opts, { domain: "ledger", type: "ledger.ingested", id: stored[0].idHash, data: { ...result, minTs, maxTs } });
+    return this.change(q, { domain: "ledger", type: "ledger.ingested", id: stored[0].idHash, data: { ...result, minTs, maxTs } });
   }
 
   async query(q: LedgerQuery): Promise<Page<StoredTurn>> {

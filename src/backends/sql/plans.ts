@@ -5,12 +5,12 @@
  */
 import { notFound } from "../../domain/errors.js";
 import type { ListPlansParams, Plan, PlanSave, PlanSummary } from "../../domain/plans.js";
-import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
+import type { Page, PageQuery, PlanStore } from "../contract.js";
 import { decodeCursor, encodeCursor } from "../common/cursor.js";
 import { planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
 import { checkVersion } from "../common/sessions.js";
-import { recordChanges } from "./changes.js";
-import type { Param, SqlDb, TxSql } from "./db.js";
+import { SqlStore } from "./store.js";
+import type { Param, TxSql } from "./db.js";
 
 interface PlanRow {
   data: string;
@@ -20,20 +20,7 @@ interface PlanRow {
 const parse = (r: PlanRow): Plan => ({ ...(JSON.parse(r.data) as PlanSummary), body: JSON.parse(r.body) as string });
 const parseSummary = (r: { data: string }): PlanSummary => JSON.parse(r.data) as PlanSummary;
 
-export class SqlPlans implements PlanStore {
-  constructor(
-    protected readonly db: SqlDb,
-    protected readonly opts: BackendOptions,
-    /** Call after each committed write so change-log watchers look at once. */
-    protected readonly committed: () => void,
-  ) {}
-
-  private async tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
-    const result = await this.db.tx(fn);
-    this.committed();
-    return result;
-  }
-
+export class SqlPlans extends SqlStore implements PlanStore {
   private async load(q: TxSql, id: string): Promise<Plan | undefined> {
     const row = await q.get<PlanRow>(`SELECT data, body FROM plans WHERE id = ?${this.db.dialect.forUpdate}`, [id]);
     return row ? parse(row) : undefined;
@@ -58,7 +45,7 @@ export class SqlPlans implements PlanStore {
         }
       }
       if (existing) await q.run("UPDATE plans SET created_at = ?, session_id = ?, status = ?, data = ?, body = ? WHERE id = ?", columns(plan));
-      await recordChanges(q, this.db, this.opts, { domain: "plans", type: "plan.saved", id: plan.id, version: plan.version, data: { status: plan.status } });
+      await this.change(q, { domain: "plans", type: "plan.saved", id: plan.id, version: plan.version, data: { status: plan.status } });
       return plan;
     });
   }
@@ -99,7 +86,7 @@ export class SqlPlans implements PlanStore {
       if (!current) throw notFound("plan", id);
       checkVersion("plan", current, expectedVersion);
       await q.run("DELETE FROM plans WHERE id = ?", [id]);
-      await recordChanges(q, this.db, this.opts, { domain: "plans", type: "plan.deleted", id, version: current.version });
+      await this.change(q, { domain: "plans", type: "plan.deleted", id, version: current.version });
     });
   }
 }
