@@ -85,7 +85,9 @@ const positiveInt = (raw: unknown, where: string): number => {
 };
 const identifier = (raw: unknown, where: string): string => {
   const v = str(raw, where);
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v)) throw new ConfigError(`${where} must be a plain SQL identifier (letters, digits, _); got ${JSON.stringify(v)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v) || /^pg_/i.test(v)) {
+    throw new ConfigError(`${where} must be a plain SQL identifier (letters, digits, _) not starting with pg_; got ${JSON.stringify(v)}`);
+  }
   return v;
 };
 const timeZone = (raw: unknown, where: string): string => {

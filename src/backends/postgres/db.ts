@@ -4,7 +4,7 @@
  * pool makes new connections by itself when the server returns.
  */
 import pg from "pg";
-import { AgentStateError, backendUnavailable } from "../../domain/errors.js";
+import { AgentStateError, backendUnavailable, invalidParams } from "../../domain/errors.js";
 import type { Dialect, Param, Row, Sql, SqlDb, TxSql } from "../sql/db.js";
 
 /** Advisory lock keys (arbitrary constants, "agst" in ASCII plus a number). */
@@ -48,10 +48,16 @@ export function toNumbered(sql: string): string {
 
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
 
+/** Text PostgreSQL refuses to store: a NUL character (22021), or one the encoding lacks (22P05). */
+const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
+
 /** Driver errors become AgentStateErrors; a caller never sees driver text. */
 export function mapPgError(err: unknown): unknown {
   if (err instanceof AgentStateError) return err;
   const code = (err as { code?: string }).code;
+  if (code !== undefined && UNSTORABLE_TEXT.has(code)) {
+    return invalidParams("a string holds a NUL character, which PostgreSQL cannot store in a text field");
+  }
   const message = (err as Error).message ?? "";
   if ((code !== undefined && CONNECTION_CODES.has(code)) || /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(message)) {
     return backendUnavailable(`postgres is unreachable (${code ?? "connection lost"})`);

@@ -26,7 +26,9 @@ export class PostgresBackend extends SqlStores implements Backend {
 
   constructor(readonly opts: PostgresOptions) {
     const schema = opts.schema ?? "agentstate";
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw invalidParams(`postgres schema name ${JSON.stringify(schema)} must be a plain identifier`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema) || /^pg_/i.test(schema)) {
+      throw invalidParams(`postgres schema name ${JSON.stringify(schema)} must be a plain identifier not starting with pg_ (reserved)`);
+    }
     const db = new PostgresDb({ url: opts.url, schema, poolSize: opts.poolSize ?? 10, connectTimeoutMs: 10_000 }); // waits for a free pool slot too; a stopped server refuses at once
     super(db, opts, POLL_MS);
     this.db = db;
