@@ -35,9 +35,10 @@ export function changesConformance(s: Suite): void {
     assert.deepEqual(changes[1].data, { firstSeq: 1, lastSeq: 2 });
     assert.ok(!JSON.stringify(changes).includes("secret body"), "change data never carries message bodies");
     assert.equal(await b.changes.head(), changes[changes.length - 1].cursor);
-    // since(cursor) is exclusive and resumes exactly
+    // since(cursor) is exclusive and resumes exactly; "0" (the cursor of an empty log) means from the start
     const tail = await all(b.changes, changes[2].cursor);
     assert.deepEqual(tail, changes.slice(3));
+    assert.deepEqual(await all(b.changes, "0"), changes);
     if (s.caps.durable) {
       const b2 = await f.reopen();
       assert.deepEqual(await all(b2.changes), changes);

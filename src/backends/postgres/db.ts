@@ -110,7 +110,7 @@ export class PostgresDb implements SqlDb {
       max: opts.poolSize,
       connectionTimeoutMillis: opts.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
-      types: types as pg.CustomTypesConfig,
+      types: types,
       options: `-c search_path=${quoteIdent(opts.schema)}`,
     });
     this.pool.on("error", () => undefined); // an idle client died; the pool replaces it

@@ -28,7 +28,9 @@ export class RedisChangeLog implements ChangeLog {
     private readonly keys: Keys,
   ) {}
 
-  async since(cursor: string | undefined, limit: number) {
+  async since(from: string | undefined, limit: number) {
+    // "0" is the cursor the event hub issues for an empty log: the start of the stream.
+    const cursor = from === "0" ? "0-0" : from;
     if (cursor !== undefined && !CURSOR.test(cursor)) throw invalidParams("cursor is not one this server issued", "/fromCursor");
     const [entries, pruned] = await this.client.call((r) =>
       Promise.all([
