@@ -16,30 +16,72 @@ export interface BackendSpec {
   name: BackendName;
   dataDir: string;
   url?: string;
+  /** postgres: the schema (`?schema=` on the URL, else the configured one). */
+  pgSchema?: string;
+  /** redis: the key prefix (`?prefix=` on the URL, else the configured one). */
+  redisPrefix?: string;
+}
+
+const PG_SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Takes `param` out of a URL's query string, so each side of a copy can name its own postgres
+ * schema or redis prefix (`postgres://h/db?schema=old`, `redis://h:6379/0?prefix=app:`). The URL is
+ * rewritten only when the parameter is there; the driver never sees it.
+ */
+function takeParam(spec: string, param: string): { url: string; value?: string } {
+  let u: URL;
+  try {
+    u = new URL(spec);
+  } catch {
+    throw new Error(`not a valid URL: ${JSON.stringify(spec.replace(/\/\/[^@/]*@/, "//***@"))}`);
+  }
+  if (!u.searchParams.has(param)) return { url: spec };
+  const value = u.searchParams.get(param) ?? "";
+  u.searchParams.delete(param);
+  return { url: u.toString(), value };
 }
 
 /**
- * `jsonl:/var/lib/agentstate`, `sqlite:/dir`, `memory`, `postgres://…`, `redis://…`, or a bare
- * name (then the configured data directory and URL).
+ * `jsonl:/var/lib/agentstate`, `sqlite:/dir`, `memory`, `postgres://…[?schema=NAME]`,
+ * `redis://…[?prefix=P]`, or a bare name (then the configured data directory, URL, schema, prefix).
  */
 export function parseBackendSpec(spec: string, config: ResolvedConfig): BackendSpec {
-  if (/^postgres(ql)?:\/\//.test(spec)) return { name: "postgres", dataDir: config.dataDir, url: spec };
-  if (/^rediss?:\/\//.test(spec)) return { name: "redis", dataDir: config.dataDir, url: spec };
+  if (/^postgres(ql)?:\/\//.test(spec)) {
+    const { url, value } = takeParam(spec, "schema");
+    const pgSchema = value ?? config.pgSchema;
+    if (!PG_SCHEMA.test(pgSchema)) throw new Error(`postgres schema ${JSON.stringify(pgSchema)} must be a plain identifier`);
+    return { name: "postgres", dataDir: config.dataDir, url, pgSchema };
+  }
+  if (/^rediss?:\/\//.test(spec)) {
+    const { url, value } = takeParam(spec, "prefix");
+    if (value === "") throw new Error("?prefix= must not be empty");
+    return { name: "redis", dataDir: config.dataDir, url, redisPrefix: value ?? config.redisPrefix };
+  }
   const colon = spec.indexOf(":");
   const name = (colon < 0 ? spec : spec.slice(0, colon)) as BackendName;
   if (!BACKENDS.includes(name)) throw new Error(`unknown backend ${JSON.stringify(name)} (one of ${BACKENDS.join(", ")})`);
+  if (name === "postgres" || name === "redis") {
+    if (colon >= 0) throw new Error(`${name} is named by its URL (${name}://…), or bare for the configured one`);
+    return { name, dataDir: config.dataDir, url: config.url, ...(name === "postgres" ? { pgSchema: config.pgSchema } : { redisPrefix: config.redisPrefix }) };
+  }
   return { name, dataDir: colon < 0 ? config.dataDir : resolve(spec.slice(colon + 1)), url: config.url };
 }
 
-export const describeSpec = (s: BackendSpec): string =>
-  s.url && (s.name === "postgres" || s.name === "redis") ? `${s.name} (${s.url.replace(/\/\/[^@/]*@/, "//***@")})` : `${s.name}:${s.dataDir}`;
+export const describeSpec = (s: BackendSpec): string => {
+  if (s.name === "postgres" || s.name === "redis") {
+    const where = s.url ? s.url.replace(/\/\/[^@/]*@/, "//***@") : "no URL";
+    return s.name === "postgres" ? `postgres (${where}, schema ${s.pgSchema})` : `redis (${where}, prefix ${s.redisPrefix})`;
+  }
+  return s.name === "memory" ? "memory" : `${s.name}:${s.dataDir}`;
+};
 
 export async function openBackend(spec: BackendSpec, config: ResolvedConfig): Promise<Backend> {
   const backend = await createBackend({
     ...spec,
-    pgSchema: config.pgSchema,
+    pgSchema: spec.pgSchema ?? config.pgSchema,
     pgPoolSize: config.pgPoolSize,
-    redisPrefix: config.redisPrefix,
+    redisPrefix: spec.redisPrefix ?? config.redisPrefix,
     origin: `migrate-copy-${process.pid}`,
     now: () => new Date(),
   });

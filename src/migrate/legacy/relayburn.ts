@@ -98,11 +98,15 @@ async function importLedger(ctx: ImportContext, file: string): Promise<UnitResul
     } else turns.push(turn);
   });
   if (notes.length === 100) notes.push("(further skipped lines not listed)");
+  if (ctx.dryRun) {
+    // As ingest would count them: a turn repeated inside the file is stored once. (Turns an earlier
+    // import stored are not looked up: the ledger has no lookup by idHash.)
+    const distinct = new Set(turns.map((t) => idHash(t.source, t.sessionId, t.messageId))).size;
+    ctx.count("turns", "imported", distinct);
+    ctx.count("turns", "existing", turns.length - distinct);
+    return { status: "imported", notes };
+  }
   for (const batch of chunks(turns, MAX_INGEST_TURNS / 10)) {
-    if (ctx.dryRun) {
-      ctx.count("turns", "imported", batch.length);
-      continue;
-    }
     const r = await ctx.backend.ledger.ingest(batch);
     ctx.count("turns", "imported", r.inserted);
     ctx.count("turns", "existing", r.duplicates);

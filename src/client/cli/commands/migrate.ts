@@ -105,7 +105,7 @@ export const migrateCommands: Command[] = [
   {
     words: ["migrate", "copy"],
     usage: "agentstate migrate copy --from <backend> --to <backend> [--merge] [--resume] [--checkpoint FILE] [--json]",
-    summary: "Copy every domain between two backends offline (e.g. --from jsonl:/old/dir --to sqlite:/new/dir), then verify counts and checksums.",
+    summary: "Copy every domain between two backends offline (e.g. --from jsonl:/old/dir --to sqlite:/new/dir, or postgres://…?schema=S, redis://…?prefix=P), then verify counts and checksums.",
     options: { from: { type: "string" }, to: { type: "string" }, merge: { type: "boolean" }, resume: { type: "boolean" }, checkpoint: { type: "string" } },
     run: copy,
   },
