@@ -249,9 +249,14 @@ export class JsonlConversations implements ConversationStore, JsonlDomain {
     const path = this.messagesPath(q.sessionId);
     const from = q.includeHidden ? 1 : s.truncatedBeforeSeq;
     if (q.tail !== undefined) {
-      const items = await readBackward(path, (m) => m.seq <= from);
-      const kept = items.filter((m) => m.seq >= from && m.seq <= s.lastSeq).slice(0, q.tail).reverse();
-      return { items: kept, nextCursor: null };
+      // Read backwards only until `tail` visible messages are in hand (or the hidden part starts): O(tail).
+      const tail = q.tail;
+      let kept = 0;
+      const items = await readBackward(path, (m) => {
+        if (m.seq >= from && m.seq <= s.lastSeq) kept++;
+        return kept >= tail || m.seq <= from;
+      });
+      return { items: items.filter((m) => m.seq >= from && m.seq <= s.lastSeq).slice(0, tail).reverse(), nextCursor: null };
     }
     const after = q.cursor !== undefined ? Number(decodeCursor(q.cursor, 1)[0]) : q.afterSeq ?? 0;
     const items = await readForward(path, Math.max(from, after + 1), q.limit + 1, (m) => m.seq <= s.lastSeq);

@@ -76,9 +76,14 @@ export class SqliteDb implements SqlDb {
   tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      this.draining ??= this.drain().finally(() => {
-        this.draining = undefined;
-      });
+      // Start the batch on the next turn of the event loop, not now: better-sqlite3's COMMIT (the
+      // fsync) blocks the loop, so the requests that arrived meanwhile are read from their sockets in
+      // the next poll phase; starting on setImmediate lets them join one batch and share one fsync.
+      this.draining ??= new Promise<void>((r) => setImmediate(r))
+        .then(() => this.drain())
+        .finally(() => {
+          this.draining = undefined;
+        });
     });
   }
 
