@@ -26,6 +26,7 @@ export async function crashRounds(opts: CrashOptions): Promise<{ acked: number; 
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const acked = new Map<string, Map<string, number>>(); // writer → content → seq
   const writers: ChildProcess[] = [];
+  let ackCount = 0;
   let daemon = await spawnDaemon(opts.daemonArgs);
   try {
     for (let w = 0; w < (opts.writers ?? 8); w++) {
@@ -39,13 +40,21 @@ export async function crashRounds(opts: CrashOptions): Promise<{ acked: number; 
         buf = lines.pop() ?? "";
         for (const l of lines) {
           const [kind, content, seq] = l.split(" ");
-          if (kind === "ack") mine.set(content, Number(seq));
+          if (kind === "ack") {
+            mine.set(content, Number(seq));
+            ackCount++;
+          }
         }
       });
       writers.push(child);
     }
     for (let r = 0; r < rounds; r++) {
-      await new Promise((res) => setTimeout(res, 150 + random() * 350));
+      // Kill under load: once the writers are acknowledged again after the restart (a daemon takes
+      // 1–2 s to start on a busy machine), at a random moment within the next 350 ms.
+      const mark = ackCount;
+      const deadline = Date.now() + 5000;
+      while (ackCount === mark && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+      await new Promise((res) => setTimeout(res, 20 + random() * 330));
       daemon.child.kill("SIGKILL");
       await exited(daemon.child);
       daemon = await spawnDaemon(opts.daemonArgs);

@@ -129,6 +129,12 @@ export class PostgresDb implements SqlDb {
       throw mapPgError(err);
     }
     let broken = false;
+    // pg-pool listens for errors only on idle clients; a checked-out client whose server goes away
+    // emits 'error' (even when a query also fails with it), which unheard would kill the daemon.
+    const onError = () => {
+      broken = true;
+    };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const q = Object.assign(new PgExecutor(client), { state: new Map<string, unknown>() });
@@ -141,6 +147,7 @@ export class PostgresDb implements SqlDb {
       });
       throw mapPgError(err);
     } finally {
+      client.removeListener("error", onError);
       client.release(broken);
     }
   }

@@ -19,7 +19,8 @@ export interface ListenerOptions {
 }
 
 const MIN_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 2000;
+/** At most this long after the server returns before LISTEN is back (R2: recovery within 2 s). */
+const MAX_BACKOFF_MS = 1000;
 
 export class ChangeListener {
   private client?: pg.Client;
