@@ -10,7 +10,7 @@ import { makeSuite, type BackendFactory, type Suite } from "../conformance/harne
 import { queryAll, turn } from "../conformance/ledger-fixtures.js";
 import { redis } from "../helpers/redis.js";
 
-const factory: BackendFactory = async (ctx) => new RedisBackend({ ...ctx, url: (await redis()).url, prefix: `${ctx.isolationKey}:` }) as unknown as Backend;
+const factory: BackendFactory = async (ctx) => new RedisBackend({ ...ctx, url: (await redis()).url, prefix: `${ctx.isolationKey}:` });
 
 function extras(s: Suite): void {
   test("ledger: 4 daemons on one prefix ingest the same 100 turns; each is stored once", async (t) => {
