@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DAEMON_NODE_FLAGS } from "../src/config/node-flags.js";
 
 /** The repository root (this file runs as dist/bench/harness.js). */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -41,14 +42,14 @@ export interface BenchDaemon {
   stop(): Promise<void>;
 }
 
-/** `nodeArgs` go to node before the script (e.g. V8 flags), for comparison runs. */
+/** `nodeArgs` go to node before the script (default: the flags the daemon runs with in production). */
 export async function startBenchDaemon(args: string[] = [], opts: { nodeArgs?: string[] } = {}): Promise<BenchDaemon> {
   const dir = mkdtempSync(join(tmpdir(), "agentstate-bench-"));
   const socket = join(dir, "run", "agentstate.sock");
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: join(dir, "config") };
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), join(ROOT, "bin", "agentstated.js"), "--socket", socket, "--backend", "memory", "--data-dir", join(dir, "data"), ...args],
+    [...(opts.nodeArgs ?? DAEMON_NODE_FLAGS), join(ROOT, "bin", "agentstated.js"), "--socket", socket, "--backend", "memory", "--data-dir", join(dir, "data"), ...args],
     { env, stdio: ["ignore", "ignore", "pipe"] },
   );
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));

@@ -7,6 +7,8 @@ import { mkdirSync, openSync, closeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CONFIG_FLAGS, type ResolvedConfig } from "../../config/config.js";
+import { DAEMON_NODE_FLAGS } from "../../config/node-flags.js";
+
 
 const DAEMON_BIN = fileURLToPath(new URL("../../../../bin/agentstated.js", import.meta.url));
 
@@ -15,7 +17,7 @@ export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string
   const dir = dirname(config.socket);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const log = openSync(join(dir, "agentstated.log"), "a", 0o600);
-  const args = [DAEMON_BIN];
+  const args = [...DAEMON_NODE_FLAGS, DAEMON_BIN];
   for (const [flag, value] of Object.entries(flags)) {
     // Only settings the daemon takes: command options (--limit, --tag, …) would make it exit on start.
     if (typeof value === "string" && Object.hasOwn(CONFIG_FLAGS, flag)) args.push(`--${flag}`, value);
