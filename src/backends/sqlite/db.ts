@@ -76,15 +76,24 @@ export class SqliteDb implements SqlDb {
   tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-      // Start the batch on the next turn of the event loop, not now: better-sqlite3's COMMIT (the
-      // fsync) blocks the loop, so the requests that arrived meanwhile are read from their sockets in
-      // the next poll phase; starting on setImmediate lets them join one batch and share one fsync.
-      this.draining ??= new Promise<void>((r) => setImmediate(r))
-        .then(() => this.drain())
-        .finally(() => {
-          this.draining = undefined;
-        });
+      this.kick();
     });
+  }
+
+  /**
+   * Starts the batch on the next turn of the event loop, not now: better-sqlite3's COMMIT (the
+   * fsync) blocks the loop, so the requests that arrived meanwhile are read from their sockets in
+   * the next poll phase; starting on setImmediate lets them join one batch and share one fsync.
+   * A transaction queued after drain() finished its loop but before `draining` was cleared would be
+   * stranded, so the runner looks at the queue again when it ends.
+   */
+  private kick(): void {
+    this.draining ??= new Promise<void>((r) => setImmediate(r))
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = undefined;
+        if (this.queue.length > 0) this.kick();
+      });
   }
 
   private async drain(): Promise<void> {
@@ -128,7 +137,7 @@ export class SqliteDb implements SqlDb {
   }
 
   async close(): Promise<void> {
-    await this.draining;
+    while (this.draining) await this.draining; // a drain may re-kick itself once more
     this.reader.close();
     this.writer.close();
   }
