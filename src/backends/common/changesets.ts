@@ -2,6 +2,7 @@
 import type { ChangeEntry, ChangeSet, ChangeSetStatus, ToolInvocation } from "../../domain/changesets.js";
 import { conflict, invalidState } from "../../domain/errors.js";
 import type { InvocationInput, NewEntry } from "../contract/changesets.js";
+import { decodeCursor, firstPage } from "./cursor.js";
 
 export function newChangeset(input: { id: string; planId: string }, now: string): ChangeSet {
   return { id: input.id, planId: input.planId, status: "open", createdAt: now, updatedAt: now };
@@ -80,3 +81,10 @@ export const invocationKey = (i: ToolInvocation): [string, string] => [i.started
 
 export const compareKeys = (a: readonly [string, string], b: readonly [string, string]): number =>
   a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+
+/** A keyset page of `items` ascending by `key` (changesets, invocations); the cursor is the last item's key. */
+export function pageByKey<T>(items: readonly T[], key: (t: T) => readonly [string, string], q: { cursor?: string; limit: number }) {
+  const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
+  const rest = items.filter((t) => after === undefined || compareKeys(key(t), after) > 0).sort((a, b) => compareKeys(key(a), key(b)));
+  return firstPage(rest, q.limit, key);
+}

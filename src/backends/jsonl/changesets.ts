@@ -9,9 +9,8 @@ import type { ChangeSet, ChangeSetStatus, ChangeSetWithEntries, ChangeEntry, Rec
 import { conflict, notFound } from "../../domain/errors.js";
 import type { BackendOptions, ChangesetStore, InvocationInput, NewEntry, Page, PlanPageQuery } from "../contract.js";
 import {
-  buildInvocation, changesetKey, checkOpen, checkTransition, compareKeys, newChangeset, stampEntry,
+  buildInvocation, changesetKey, checkOpen, checkTransition, compareKeys, newChangeset, pageByKey, stampEntry,
 } from "../common/changesets.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
 import type { JsonlChangeLog } from "./changes.js";
 import { ChangesetFiles, pretty, type CsMeta } from "./changesets-files.js";
 import type { JsonlDomain } from "./domain.js";
@@ -45,14 +44,6 @@ function unlink(map: Map<string, Set<string>>, planId: string, id: string): void
   if (ids?.delete(id) && ids.size === 0) map.delete(planId);
 }
 
-/** A keyset page of `items` ascending by `key`; the cursor is the last item's key. */
-function pageOf<T>(items: T[], key: (t: T) => [string, string], q: PlanPageQuery): { page: T[]; nextCursor: string | null } {
-  const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
-  const rest = items.filter((t) => after === undefined || compareKeys(key(t), after) > 0).sort((a, b) => compareKeys(key(a), key(b)));
-  const page = rest.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { page, nextCursor: rest.length > q.limit && last !== undefined ? encodeCursor(key(last)) : null };
-}
 
 export class JsonlChangesets implements ChangesetStore, JsonlDomain {
   /** Changesets as validated: every write's checks read this, and it changes inside engine.tx. */
@@ -186,7 +177,7 @@ export class JsonlChangesets implements ChangesetStore, JsonlDomain {
 
   async listForPlan(q: PlanPageQuery): Promise<Page<ChangeSet>> {
     const all = [...(this.changesetsByPlan.get(q.planId) ?? [])].map((id) => this.current(id));
-    const { page, nextCursor } = pageOf(all, changesetKey, q);
+    const { items: page, nextCursor } = pageByKey(all, changesetKey, q);
     return { items: page.map(publicCs), nextCursor };
   }
 
@@ -235,7 +226,7 @@ export class JsonlChangesets implements ChangesetStore, JsonlDomain {
 
   async listInvocationsForPlan(q: PlanPageQuery): Promise<Page<ToolInvocation>> {
     const all = [...(this.invocationsByPlan.get(q.planId) ?? [])].map((id): [string, InvMeta] => [id, this.invocations.get(id) as InvMeta]);
-    const { page, nextCursor } = pageOf(all, ([id, m]) => [m.startedAt, id], q);
+    const { items: page, nextCursor } = pageByKey(all, ([id, m]) => [m.startedAt, id], q);
     await this.engine.journal.settled();
     const items: ToolInvocation[] = [];
     for (let i = 0; i < page.length; i += READ_BATCH) {

@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import type { AppendResult, ListSessionsParams, Message, MessageInput, Session, SessionCreate, SessionPatch } from "../../domain/conversations.js";
 import { conflict, notFound } from "../../domain/errors.js";
 import type { AppendInput, BackendOptions, ConversationStore, ListMessagesQuery, Page, PageQuery } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor, firstPage } from "../common/cursor.js";
 import { checkLastSeq, checkVersion, compareSessionsDesc, newSession, patchSession, sessionSortKey, stampMessage } from "../common/sessions.js";
 import type { JsonlChangeLog } from "./changes.js";
 import { encodeId } from "./encode.js";
@@ -159,9 +159,8 @@ export class JsonlConversations implements ConversationStore, JsonlDomain {
       .filter((s) => (q.groupId === undefined || s.groupId === q.groupId) && (q.tag === undefined || s.tags.includes(q.tag)))
       .filter((s) => after === undefined || s.updatedAt < after[0] || (s.updatedAt === after[0] && s.id < after[1]))
       .sort(compareSessionsDesc);
-    const items = all.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items: items.map(publicSession), nextCursor: all.length > q.limit && last ? encodeCursor(sessionSortKey(last)) : null };
+    const page = firstPage(all, q.limit, sessionSortKey);
+    return { items: page.items.map(publicSession), nextCursor: page.nextCursor };
   }
 
   private async write(meta: Meta, type: "session.updated" | "session.truncated", data?: Record<string, unknown>, extra: Op[] = []) {

@@ -7,7 +7,7 @@ import { promises as fs } from "node:fs";
 import type { Group, GroupPut, GroupRollover } from "../../domain/groups.js";
 import { notFound } from "../../domain/errors.js";
 import type { BackendOptions, GroupStore, Page, PageQuery } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../common/cursor.js";
 import { compareIds, putGroupRecord, rolloverRecord } from "../common/groups.js";
 import { checkVersion } from "../common/sessions.js";
 import type { JsonlChangeLog } from "./changes.js";
@@ -90,9 +90,7 @@ export class JsonlGroups implements GroupStore, JsonlDomain {
     const all = [...this.groups.values()]
       .filter((g) => after === undefined || compareIds(g.id, after) > 0)
       .sort((a, b) => compareIds(a.id, b.id));
-    const items = all.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items: structuredClone(items), nextCursor: all.length > q.limit && last ? encodeCursor([last.id]) : null };
+    return structuredClone(firstPage(all, q.limit, (g) => [g.id]));
   }
 
   async deleteGroup(id: string, expectedVersion?: number) {

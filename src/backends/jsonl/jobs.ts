@@ -17,7 +17,7 @@ import type {
   AdvanceInput, BackendOptions, ClaimInput, FinishInput, FireSlotInput, JobInput, JobStore, ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
 } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../common/cursor.js";
 import {
   advancesNextRun, buildJob, compareRunsAsc, compareRunsDesc, newRun, runChange, runSortKey, runsToPrune, withRunBookkeeping,
 } from "../common/jobs.js";
@@ -31,11 +31,6 @@ import { JobsModel, readOrUndefined, YAML, type Entry, type JobOp } from "./jobs
 import type { Op } from "./journal.js";
 import { DirWatcher } from "./plans-watch.js";
 
-function page<T>(sorted: T[], limit: number, key: (item: T) => (string | number)[]): Page<T> {
-  const items = sorted.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items: structuredClone(items), nextCursor: sorted.length > limit && last !== undefined ? encodeCursor(key(last)) : null };
-}
 
 export class JsonlJobs implements JobStore, JsonlDomain {
   private readonly m: JobsModel;
@@ -166,7 +161,7 @@ export class JsonlJobs implements JobStore, JsonlDomain {
       .map((e) => e.job)
       .filter((j) => (q.enabled === undefined || j.enabled === q.enabled) && (after === undefined || j.id > after))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return page(jobs, q.limit, (j) => [j.id]);
+    return structuredClone(firstPage(jobs, q.limit, (j) => [j.id]));
   }
 
   async deleteJob(id: string, expectedVersion?: number) {
@@ -221,7 +216,7 @@ export class JsonlJobs implements JobStore, JsonlDomain {
       .filter((r) => q.status === undefined || r.status === q.status)
       .sort(compareRunsDesc)
       .filter((r) => after === undefined || r.scheduledFor < after[0] || (r.scheduledFor === after[0] && r.id < after[1]));
-    return page(runs, q.limit, runSortKey);
+    return structuredClone(firstPage(runs, q.limit, runSortKey));
   }
 
   async claimRun(input: ClaimInput) {

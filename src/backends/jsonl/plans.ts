@@ -20,7 +20,7 @@ import { promises as fs } from "node:fs";
 import { notFound } from "../../domain/errors.js";
 import { type ListPlansParams, type Plan, type PlanSave, type PlanSummary } from "../../domain/plans.js";
 import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../common/cursor.js";
 import { comparePlansDesc, planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
 import { checkVersion } from "../common/sessions.js";
 import type { JsonlChangeLog } from "./changes.js";
@@ -281,9 +281,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
       .map(summarizePlan)
       .sort(comparePlansDesc)
       .filter((p) => after === undefined || p.createdAt < after[0] || (p.createdAt === after[0] && p.id < after[1]));
-    const items = all.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items: structuredClone(items), nextCursor: all.length > q.limit && last ? encodeCursor(planSortKey(last)) : null };
+    return structuredClone(firstPage(all, q.limit, planSortKey));
   }
 
   async deletePlan(id: string, expectedVersion?: number) {

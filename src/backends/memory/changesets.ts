@@ -6,9 +6,8 @@ import type { ChangeSet, ChangeSetStatus, ChangeSetWithEntries, ChangeEntry, Rec
 import { conflict, notFound } from "../../domain/errors.js";
 import type { BackendOptions, ChangesetStore, InvocationInput, NewEntry, Page, PlanPageQuery } from "../contract.js";
 import {
-  buildInvocation, changesetKey, checkOpen, checkTransition, compareKeys, invocationKey, newChangeset, stampEntry,
+  buildInvocation, changesetKey, checkOpen, checkTransition, compareKeys, invocationKey, pageByKey, newChangeset, stampEntry,
 } from "../common/changesets.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
 import type { MemoryChangeLog } from "./changes.js";
 
 interface Stored {
@@ -17,16 +16,6 @@ interface Stored {
   entries: ChangeEntry[];
 }
 
-/** A keyset page over `items` sorted by `key` ascending. */
-function pageOf<T>(items: Iterable<T>, key: (t: T) => [string, string], q: PlanPageQuery): Page<T> {
-  const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
-  const rest = [...items]
-    .sort((a, b) => compareKeys(key(a), key(b)))
-    .filter((t) => after === undefined || compareKeys(key(t), after) > 0);
-  const page = rest.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { items: structuredClone(page), nextCursor: rest.length > q.limit && last ? encodeCursor(key(last)) : null };
-}
 
 /** The per-plan index: adds `id` to the set under `planId`. */
 function link(map: Map<string, Set<string>>, planId: string, id: string): void {
@@ -89,7 +78,7 @@ export class MemoryChangesets implements ChangesetStore {
 
   async listForPlan(q: PlanPageQuery): Promise<Page<ChangeSet>> {
     const ids = this.changesetsByPlan.get(q.planId) ?? [];
-    return pageOf([...ids].map((id) => this.stored(id).changeset), changesetKey, q);
+    return structuredClone(pageByKey([...ids].map((id) => this.stored(id).changeset), changesetKey, q));
   }
 
   async setStatus(id: string, status: ChangeSetStatus): Promise<ChangeSet> {
@@ -135,7 +124,7 @@ export class MemoryChangesets implements ChangesetStore {
 
   async listInvocationsForPlan(q: PlanPageQuery): Promise<Page<ToolInvocation>> {
     const ids = this.invocationsByPlan.get(q.planId) ?? [];
-    return pageOf([...ids].map((id) => this.invocations.get(id) as ToolInvocation), invocationKey, q);
+    return structuredClone(pageByKey([...ids].map((id) => this.invocations.get(id) as ToolInvocation), invocationKey, q));
   }
 
   async deleteInvocationsForPlan(planId: string): Promise<{ invocations: number }> {

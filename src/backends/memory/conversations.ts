@@ -3,7 +3,7 @@ import type { AppendResult, Message, MessageInput, Session, SessionCreate, Sessi
 import { conflict, notFound } from "../../domain/errors.js";
 import type { AppendInput, BackendOptions, ConversationStore, ListMessagesQuery, Page, PageQuery } from "../contract.js";
 import type { ListSessionsParams } from "../../domain/conversations.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor, firstPage } from "../common/cursor.js";
 import {
   checkLastSeq, checkVersion, compareSessionsDesc, newSession, patchSession, sessionSortKey, stampMessage,
 } from "../common/sessions.js";
@@ -59,9 +59,7 @@ export class MemoryConversations implements ConversationStore {
       .filter((s) => (q.groupId === undefined || s.groupId === q.groupId) && (q.tag === undefined || s.tags.includes(q.tag)))
       .sort(compareSessionsDesc)
       .filter((s) => after === undefined || s.updatedAt < after[0] || (s.updatedAt === after[0] && s.id < after[1]));
-    const items = all.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items: structuredClone(items), nextCursor: all.length > q.limit && last ? encodeCursor(sessionSortKey(last)) : null };
+    return structuredClone(firstPage(all, q.limit, sessionSortKey));
   }
 
   async updateSession(patch: SessionPatch) {

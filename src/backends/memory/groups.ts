@@ -2,7 +2,7 @@
 import type { Group, GroupPut, GroupRollover } from "../../domain/groups.js";
 import { notFound } from "../../domain/errors.js";
 import type { BackendOptions, GroupStore, Page, PageQuery } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../common/cursor.js";
 import { compareIds, putGroupRecord, rolloverRecord } from "../common/groups.js";
 import { checkVersion } from "../common/sessions.js";
 import type { MemoryChangeLog } from "./changes.js";
@@ -45,9 +45,7 @@ export class MemoryGroups implements GroupStore {
     const all = [...this.groups.values()]
       .filter((g) => after === undefined || compareIds(g.id, after) > 0)
       .sort((a, b) => compareIds(a.id, b.id));
-    const items = all.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items: structuredClone(items), nextCursor: all.length > q.limit && last ? encodeCursor([last.id]) : null };
+    return structuredClone(firstPage(all, q.limit, (g) => [g.id]));
   }
 
   async deleteGroup(id: string, expectedVersion?: number) {

@@ -9,7 +9,7 @@ import type {
   ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
 } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../common/cursor.js";
 import {
   advancesNextRun, buildJob, compareRunsAsc, compareRunsDesc, newRun, runChange, runSortKey, runsToPrune, withRunBookkeeping,
 } from "../common/jobs.js";
@@ -24,11 +24,6 @@ interface Entry {
   slots: Map<string, string>;
 }
 
-function page<T>(sorted: T[], limit: number, key: (item: T) => (string | number)[]): Page<T> {
-  const items = sorted.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items: structuredClone(items), nextCursor: sorted.length > limit && last !== undefined ? encodeCursor(key(last)) : null };
-}
 
 export class MemoryJobs implements JobStore {
   private readonly entries = new Map<string, Entry>();
@@ -79,7 +74,7 @@ export class MemoryJobs implements JobStore {
       .map((e) => e.job)
       .filter((j) => (q.enabled === undefined || j.enabled === q.enabled) && (after === undefined || j.id > after))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return page(jobs, q.limit, (j) => [j.id]);
+    return structuredClone(firstPage(jobs, q.limit, (j) => [j.id]));
   }
 
   async deleteJob(id: string, expectedVersion?: number) {
@@ -142,7 +137,7 @@ export class MemoryJobs implements JobStore {
       .filter((r) => q.status === undefined || r.status === q.status)
       .sort(compareRunsDesc)
       .filter((r) => after === undefined || r.scheduledFor < after[0] || (r.scheduledFor === after[0] && r.id < after[1]));
-    return page(runs, q.limit, runSortKey);
+    return structuredClone(firstPage(runs, q.limit, runSortKey));
   }
 
   async claimRun(input: ClaimInput) {

@@ -2,7 +2,7 @@
 import { notFound } from "../../domain/errors.js";
 import type { ListPlansParams, Plan, PlanSave, PlanSummary } from "../../domain/plans.js";
 import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../common/cursor.js";
 import { comparePlansDesc, planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
 import { checkVersion } from "../common/sessions.js";
 import type { MemoryChangeLog } from "./changes.js";
@@ -39,9 +39,7 @@ export class MemoryPlans implements PlanStore {
       .map(summarizePlan)
       .sort(comparePlansDesc)
       .filter((p) => after === undefined || p.createdAt < after[0] || (p.createdAt === after[0] && p.id < after[1]));
-    const items = all.slice(0, q.limit);
-    const last = items[items.length - 1];
-    return { items: structuredClone(items), nextCursor: all.length > q.limit && last ? encodeCursor(planSortKey(last)) : null };
+    return structuredClone(firstPage(all, q.limit, planSortKey));
   }
 
   async deletePlan(id: string, expectedVersion?: number) {
