@@ -59,3 +59,4 @@ export type * from "./contract/plans.js";
 export type * from "./contract/history.js";
 export type * from "./contract/changesets.js";
 export type * from "./contract/ledger.js";
+export type * from "./contract/restore.js";
