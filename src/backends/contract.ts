@@ -60,3 +60,5 @@ export type * from "./contract/history.js";
 export type * from "./contract/changesets.js";
 export type * from "./contract/ledger.js";
 export type * from "./contract/restore.js";
+export type * from "./contract/storage.js";
+export type * from "./contract/ports/conversations.js";

@@ -16,6 +16,7 @@ export const Session = Type.Object({
   groupId: Type.Optional(Id),
   model: Type.Optional(Type.String()),
   tags: Type.Array(Type.String()),
+  aliases: Type.Optional(Type.Array(Id, { description: "other names that find this session (sessions.get { alias }); each belongs to one session" })),
   metadata: JsonObject,
   summary: Type.Optional(Type.String()),
   createdAt: Timestamp,
@@ -48,6 +49,7 @@ const SessionFields = {
   groupId: Type.Optional(Id),
   model: Type.Optional(Type.String()),
   tags: Type.Optional(Type.Array(Type.String())),
+  aliases: Type.Optional(Type.Array(Id, { maxItems: 100 })),
   metadata: Type.Optional(JsonObject),
 };
 export const SessionCreate = Params({ id: Type.Optional(Id), ...SessionFields });
@@ -60,6 +62,7 @@ export const SessionPatch = Params({
   groupId: Type.Optional(Nullable(Id)),
   model: Type.Optional(Nullable(Type.String())),
   tags: Type.Optional(Type.Array(Type.String())),
+  aliases: Type.Optional(Type.Array(Id, { maxItems: 100, description: "replaces the aliases; [] removes them all" })),
   metadata: Type.Optional(JsonObject),
   summary: Type.Optional(Nullable(Type.String())),
   tokenStats: Type.Optional(TokenStats),
@@ -100,7 +103,12 @@ const ById = Params({ id: Id, expectedVersion: Type.Optional(Version) });
 
 export const conversationMethods = table(
   method({ name: "sessions.create", summary: "Create a session (CONFLICT if the id exists).", params: SessionCreate, result: Session }),
-  method({ name: "sessions.get", summary: "Get one session.", params: Params({ id: Id }), result: Session }),
+  method({
+    name: "sessions.get",
+    summary: "Get one session, by id or by one of its aliases (give exactly one).",
+    params: Params({ id: Type.Optional(Id), alias: Type.Optional(Id) }),
+    result: Session,
+  }),
   method({
     name: "sessions.list",
     summary: "Sessions, newest updatedAt first; filter by groupId or tag.",

@@ -2,7 +2,7 @@
 import type { ChangeEntry, ChangeSet, ChangeSetStatus, ToolInvocation } from "../../domain/changesets.js";
 import { conflict, invalidState } from "../../domain/errors.js";
 import type { InvocationInput, NewEntry } from "../contract/changesets.js";
-import { decodeCursor, firstPage } from "./cursor.js";
+import { decodeCursor, firstPage } from "../../core/paging.js";
 
 export function newChangeset(input: { id: string; planId: string }, now: string): ChangeSet {
   return { id: input.id, planId: input.planId, status: "open", createdAt: now, updatedAt: now };

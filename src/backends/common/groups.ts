@@ -1,7 +1,7 @@
 /** Group record logic every backend shares: put, rollover, ordering. Pure; the caller stores the result. */
 import type { Group, GroupPut, GroupRollover } from "../../domain/groups.js";
 import { conflict } from "../../domain/errors.js";
-import { checkVersion } from "./sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 
 const iso = (t: string): string => new Date(t).toISOString();
 

@@ -4,7 +4,7 @@ import { conflict, invalidParams } from "../../domain/errors.js";
 import { isFinished, type Job, type Run, type RunStatus } from "../../domain/jobs.js";
 import { intervalOf, nextOccurrence, validateSchedule, type Schedule } from "../../domain/schedule.js";
 import type { JobInput } from "../contract/jobs.js";
-import { checkVersion } from "./sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 
 const iso = (t: string | number | Date): string => new Date(t).toISOString();
 const sameSchedule = (a: Schedule, b: Schedule): boolean =>

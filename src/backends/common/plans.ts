@@ -1,7 +1,7 @@
 /** Plan record logic every backend shares: defaults, patches, ordering. Pure; the caller stores the result. */
 import { invalidParams, conflict } from "../../domain/errors.js";
 import { planUri, slugify, type Plan, type PlanSave, type PlanSummary } from "../../domain/plans.js";
-import { checkVersion } from "./sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 
 /** The plan after `plans.save`; see PlanStore.savePlan. Throws before anything changes. */
 export function savePlanRecord(existing: Plan | undefined, input: PlanSave & { id: string }, now: string): Plan {

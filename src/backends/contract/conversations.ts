@@ -47,6 +47,8 @@ export interface ConversationStore {
   createSession(input: SessionCreate & { id: string }): Promise<Session>;
   /** NOT_FOUND if absent. */
   getSession(id: string): Promise<Session>;
+  /** The session that holds `alias`; NOT_FOUND if none does. */
+  getSessionByAlias(alias: string): Promise<Session>;
   /** Newest `updatedAt` first (ties: id descending); keyset-paged. */
   listSessions(query: ListSessionsParams & PageQuery): Promise<Page<Session>>;
   /** Fields set to null are cleared; absent fields are untouched. NOT_FOUND, CONFLICT. */

@@ -8,8 +8,8 @@ import { promises as fs } from "node:fs";
 import type { AppendResult, ListSessionsParams, Message, MessageInput, Session, SessionCreate, SessionPatch } from "../../domain/conversations.js";
 import { conflict, notFound } from "../../domain/errors.js";
 import type { AppendInput, BackendOptions, ConversationStore, ListMessagesQuery, Page, PageQuery } from "../contract.js";
-import { decodeCursor, encodeCursor, firstPage } from "../common/cursor.js";
-import { checkLastSeq, checkVersion, compareSessionsDesc, newSession, patchSession, sessionSortKey, stampMessage } from "../common/sessions.js";
+import { decodeCursor, encodeCursor, firstPage } from "../../core/paging.js";
+import { checkLastSeq, checkVersion, compareSessionsDesc, newSession, patchSession, sessionSortKey, stampMessage } from "../../core/sessions.js";
 import type { JsonlChangeLog } from "./changes.js";
 import { encodeId } from "./encode.js";
 import type { Engine } from "./engine.js";
@@ -147,6 +147,10 @@ export class JsonlConversations implements ConversationStore, JsonlDomain {
   async createSession(input: SessionCreate & { id: string }) {
     await this.engine.tx(this.createOps(input));
     return publicSession(this.meta(input.id));
+  }
+
+  async getSessionByAlias(alias: string): Promise<Session> {
+    throw notFound("session alias", alias);
   }
 
   async getSession(id: string) {

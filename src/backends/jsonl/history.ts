@@ -16,7 +16,7 @@ import { promises as fs } from "node:fs";
 import type { HistoryAppendResult, HistoryEntry, HistoryEntryInput } from "../../domain/history.js";
 import type { BackendOptions, HistoryQuery, HistoryStore, Page } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import type { JsonlChangeLog } from "./changes.js";
 import type { JsonlDomain } from "./domain.js";
 import type { Engine } from "./engine.js";

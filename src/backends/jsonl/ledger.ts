@@ -15,7 +15,7 @@ import { promises as fs } from "node:fs";
 import { invalidParams } from "../../domain/errors.js";
 import { idHash, type IngestResult, type StoredTurn, type SummaryRow, type Turn } from "../../domain/ledger.js";
 import type { BackendOptions, LedgerQuery, LedgerStore, LedgerSummaryQuery, Page } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { compareTurns, matchesFilter, SummaryBuilder } from "../common/ledger.js";
 import type { JsonlChangeLog } from "./changes.js";
 import type { JsonlDomain } from "./domain.js";

@@ -13,7 +13,11 @@ export class MemoryChangeLog implements ChangeLog {
 
   /** Called by stores inside their (synchronous, hence atomic) write. */
   record(...inputs: ChangeInput[]): void {
-    const at = this.opts.now().toISOString();
+    this.recordAt(this.opts.now().toISOString(), inputs);
+  }
+
+  /** Appends the changes of one committed unit of work, stamped `at`. */
+  recordAt(at: string, inputs: readonly ChangeInput[]): void {
     for (const input of inputs) {
       const change: Change = { cursor: String(++this.last), at, origin: this.opts.origin, ...input };
       this.log.push(change);

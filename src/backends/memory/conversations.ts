@@ -1,204 +1,118 @@
-/** In-memory conversations. Each method's mutations run synchronously, which makes them atomic. */
-import type { AppendResult, Message, MessageInput, Session, SessionCreate, SessionPatch } from "../../domain/conversations.js";
-import { conflict, notFound } from "../../domain/errors.js";
-import type { AppendInput, BackendOptions, ConversationStore, ListMessagesQuery, Page, PageQuery } from "../contract.js";
-import type { ListSessionsParams } from "../../domain/conversations.js";
-import { decodeCursor, encodeCursor, firstPage } from "../common/cursor.js";
-import {
-  checkLastSeq, checkVersion, compareSessionsDesc, newSession, patchSession, sessionSortKey, stampMessage,
-} from "../common/sessions.js";
-import type { MemoryChangeLog } from "./changes.js";
+/**
+ * Conversations held in process: sessions by id, an alias index, messages per session in seq
+ * order, idempotency keys per session in insertion (= `n`) order. The jsonl port extends this model
+ * and keeps message bodies and keys in files instead.
+ */
+import type { AppendResult, Message, Session } from "../../domain/conversations.js";
+import { compareKeys } from "../../domain/order.js";
+import type { ConversationsReadPort, ConversationsWritePort, SessionFilter, SessionKey } from "../contract.js";
 
-const IDEMPOTENCY_KEYS_KEPT = 1000;
+const key = (s: Session): SessionKey => [s.updatedAt, s.id];
 
-interface Thread {
-  session: Session;
-  /** Stored messages (hidden ones included), ascending seq. */
-  messages: Message[];
-  appends: Map<string, AppendResult>;
+/** Index of the first message with seq >= `seq` in an ascending list. */
+export function indexOfSeq(messages: readonly Message[], seq: number): number {
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (messages[mid].seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
-export class MemoryConversations implements ConversationStore {
-  private readonly threads = new Map<string, Thread>();
+export const CONVERSATION_WRITES: ReadonlySet<string> = new Set<keyof ConversationsWritePort>([
+  "putSession", "deleteSession", "insertMessages", "deleteLastMessage", "dropMessagesBefore", "putAppendKey", "pruneAppendKeys",
+]);
 
-  constructor(
-    private readonly opts: BackendOptions,
-    private readonly changes: MemoryChangeLog,
-  ) {}
+export class MemoryConversationsPort implements ConversationsReadPort, ConversationsWritePort {
+  protected readonly sessions = new Map<string, Session>();
+  protected readonly aliases = new Map<string, string>();
+  /** Per session: key → result, oldest first. */
+  protected readonly keys = new Map<string, Map<string, AppendResult>>();
+  private readonly bodies = new Map<string, Message[]>();
 
-  private now(): string {
-    return this.opts.now().toISOString();
+  async session(id: string) {
+    const s = this.sessions.get(id);
+    return s && structuredClone(s);
   }
 
-  private thread(id: string): Thread {
-    const t = this.threads.get(id);
-    if (!t) throw notFound("session", id);
-    return t;
+  async sessionIdByAlias(alias: string) {
+    return this.aliases.get(alias);
   }
 
-  private insert(input: SessionCreate & { id: string }, data?: Record<string, unknown>): Thread {
-    if (this.threads.has(input.id)) throw conflict(`session ${JSON.stringify(input.id)} already exists`, { id: input.id });
-    const t: Thread = { session: newSession(input, this.now()), messages: [], appends: new Map() };
-    this.threads.set(input.id, t);
-    this.changes.record({ domain: "sessions", type: "session.created", id: input.id, version: 1, data });
-    return t;
+  async listSessions(filter: SessionFilter, after: SessionKey | undefined, limit: number) {
+    const rows = [...this.sessions.values()]
+      .filter((s) => (filter.groupId === undefined || s.groupId === filter.groupId) && (filter.tag === undefined || s.tags.includes(filter.tag)))
+      .filter((s) => after === undefined || compareKeys(key(s), after) < 0)
+      .sort((a, b) => compareKeys(key(b), key(a)));
+    return structuredClone(rows.slice(0, limit));
   }
 
-  async createSession(input: SessionCreate & { id: string }) {
-    return structuredClone(this.insert(input).session);
+  async messages(sessionId: string, from: number, to: number, limit: number) {
+    const list = this.bodies.get(sessionId) ?? [];
+    const out: Message[] = [];
+    for (let i = indexOfSeq(list, from); i < list.length && list[i].seq <= to && out.length < limit; i++) out.push(list[i]);
+    return structuredClone(out);
   }
 
-  async getSession(id: string) {
-    return structuredClone(this.thread(id).session);
+  async lastMessages(sessionId: string, from: number, n: number) {
+    const list = this.bodies.get(sessionId) ?? [];
+    return structuredClone(list.slice(Math.max(indexOfSeq(list, from), list.length - n)));
   }
 
-  async listSessions(q: ListSessionsParams & PageQuery): Promise<Page<Session>> {
-    const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
-    const all = [...this.threads.values()]
-      .map((t) => t.session)
-      .filter((s) => (q.groupId === undefined || s.groupId === q.groupId) && (q.tag === undefined || s.tags.includes(q.tag)))
-      .sort(compareSessionsDesc)
-      .filter((s) => after === undefined || s.updatedAt < after[0] || (s.updatedAt === after[0] && s.id < after[1]));
-    return structuredClone(firstPage(all, q.limit, sessionSortKey));
+  async countMessagesBefore(sessionId: string, seq: number) {
+    return indexOfSeq(this.bodies.get(sessionId) ?? [], seq);
   }
 
-  async updateSession(patch: SessionPatch) {
-    const t = this.thread(patch.id);
-    checkVersion("session", t.session, patch.expectedVersion);
-    t.session = patchSession(t.session, patch, this.now());
-    this.changes.record({ domain: "sessions", type: "session.updated", id: patch.id, version: t.session.version });
-    return structuredClone(t.session);
+  async appendKey(sessionId: string, key: string) {
+    const r = this.keys.get(sessionId)?.get(key);
+    return r && { ...r };
   }
 
-  async deleteSession(id: string, expectedVersion?: number) {
-    const t = this.thread(id);
-    checkVersion("session", t.session, expectedVersion);
-    this.threads.delete(id);
-    this.changes.record({ domain: "sessions", type: "session.deleted", id, version: t.session.version });
+  putSession(next: Session, prev: Session | undefined): void {
+    for (const alias of prev?.aliases ?? []) if (this.aliases.get(alias) === prev?.id) this.aliases.delete(alias);
+    for (const alias of next.aliases ?? []) this.aliases.set(alias, next.id);
+    this.sessions.set(next.id, structuredClone(next));
   }
 
-  async append(input: AppendInput): Promise<AppendResult> {
-    const existing = this.threads.get(input.sessionId);
-    const previous = input.idempotencyKey === undefined ? undefined : existing?.appends.get(input.idempotencyKey);
-    if (previous) return { ...previous };
-    if (existing) checkLastSeq(existing.session, input.expectedLastSeq);
-    else if (!input.createSession) throw notFound("session", input.sessionId);
-    else if (input.expectedLastSeq !== undefined && input.expectedLastSeq !== 0) {
-      throw conflict(`session ${JSON.stringify(input.sessionId)} does not exist yet; expectedLastSeq must be 0`);
+  deleteSession(session: Session): void {
+    const stored = this.sessions.get(session.id);
+    for (const alias of stored?.aliases ?? []) if (this.aliases.get(alias) === session.id) this.aliases.delete(alias);
+    this.sessions.delete(session.id);
+    this.keys.delete(session.id);
+    this.bodies.delete(session.id);
+  }
+
+  insertMessages(sessionId: string, messages: Message[]): void {
+    const list = this.bodies.get(sessionId);
+    if (list) list.push(...structuredClone(messages));
+    else this.bodies.set(sessionId, structuredClone(messages));
+  }
+
+  deleteLastMessage(sessionId: string, seq: number): void {
+    const list = this.bodies.get(sessionId);
+    if (list?.[list.length - 1]?.seq === seq) list.pop();
+  }
+
+  dropMessagesBefore(sessionId: string, seq: number): void {
+    const list = this.bodies.get(sessionId);
+    if (list) list.splice(0, indexOfSeq(list, seq));
+  }
+
+  putAppendKey(sessionId: string, key: string, result: AppendResult, _n: number): void {
+    let keys = this.keys.get(sessionId);
+    if (!keys) this.keys.set(sessionId, (keys = new Map()));
+    keys.delete(key);
+    keys.set(key, { ...result });
+  }
+
+  pruneAppendKeys(sessionId: string, keep: number): void {
+    const keys = this.keys.get(sessionId);
+    if (!keys) return;
+    for (const k of keys.keys()) {
+      if (keys.size <= keep) break;
+      keys.delete(k);
     }
-    const t = existing ?? this.insert({ id: input.sessionId });
-    const result = this.appendTo(t, input.messages);
-    if (input.idempotencyKey !== undefined) {
-      t.appends.set(input.idempotencyKey, result);
-      if (t.appends.size > IDEMPOTENCY_KEYS_KEPT) t.appends.delete(t.appends.keys().next().value as string);
-    }
-    return { ...result };
-  }
-
-  /** Appends and bumps the session; records message.appended. Caller has done all checks. */
-  private appendTo(t: Thread, messages: MessageInput[]): AppendResult {
-    const now = this.now();
-    const firstSeq = t.session.lastSeq + 1;
-    messages.forEach((m, i) => t.messages.push(stampMessage(structuredClone(m), firstSeq + i, now)));
-    const lastSeq = firstSeq + messages.length - 1;
-    t.session = {
-      ...t.session,
-      lastSeq,
-      messageCount: t.session.messageCount + messages.length,
-      updatedAt: now,
-      version: t.session.version + 1,
-    };
-    this.changes.record({
-      domain: "sessions", type: "message.appended", id: t.session.id, version: t.session.version, data: { firstSeq, lastSeq },
-    });
-    return { firstSeq, lastSeq };
-  }
-
-  /** Index of the first message with seq >= `seq`. */
-  private indexOfSeq(t: Thread, seq: number): number {
-    let lo = 0;
-    let hi = t.messages.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (t.messages[mid].seq < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  async listMessages(q: ListMessagesQuery): Promise<Page<Message>> {
-    const t = this.thread(q.sessionId);
-    const start = q.includeHidden ? 0 : this.indexOfSeq(t, t.session.truncatedBeforeSeq);
-    if (q.tail !== undefined) {
-      return { items: structuredClone(t.messages.slice(Math.max(start, t.messages.length - q.tail))), nextCursor: null };
-    }
-    const after = q.cursor !== undefined ? Number(decodeCursor(q.cursor, 1)[0]) : q.afterSeq ?? 0;
-    const from = Math.max(start, this.indexOfSeq(t, after + 1));
-    const items = t.messages.slice(from, from + q.limit);
-    const more = from + q.limit < t.messages.length;
-    return { items: structuredClone(items), nextCursor: more ? encodeCursor([items[items.length - 1].seq]) : null };
-  }
-
-  async pop(sessionId: string, expectedLastSeq?: number) {
-    const t = this.thread(sessionId);
-    checkLastSeq(t.session, expectedLastSeq);
-    if (t.session.messageCount === 0) return null;
-    const message = t.messages.pop() as Message;
-    t.session = { ...t.session, messageCount: t.session.messageCount - 1, updatedAt: this.now(), version: t.session.version + 1 };
-    this.changes.record({
-      domain: "sessions", type: "session.truncated", id: sessionId, version: t.session.version, data: { popped: message.seq },
-    });
-    return message;
-  }
-
-  async truncate(id: string, keepLast: number, expectedVersion?: number) {
-    const t = this.thread(id);
-    checkVersion("session", t.session, expectedVersion);
-    if (keepLast >= t.session.messageCount) return structuredClone(t.session);
-    const truncatedBeforeSeq = keepLast === 0 ? t.session.lastSeq + 1 : t.messages[t.messages.length - keepLast].seq;
-    this.hideBefore(t, truncatedBeforeSeq, keepLast);
-    return structuredClone(t.session);
-  }
-
-  private hideBefore(t: Thread, truncatedBeforeSeq: number, visible: number): void {
-    t.session = { ...t.session, truncatedBeforeSeq, messageCount: visible, updatedAt: this.now(), version: t.session.version + 1 };
-    this.changes.record({
-      domain: "sessions", type: "session.truncated", id: t.session.id, version: t.session.version, data: { truncatedBeforeSeq },
-    });
-  }
-
-  async replaceHistory(id: string, messages: MessageInput[], expectedVersion?: number) {
-    const t = this.thread(id);
-    checkVersion("session", t.session, expectedVersion);
-    this.hideBefore(t, t.session.lastSeq + 1, 0);
-    if (messages.length > 0) this.appendTo(t, messages);
-    return structuredClone(t.session);
-  }
-
-  async compact(id: string) {
-    const t = this.thread(id);
-    const removed = this.indexOfSeq(t, t.session.truncatedBeforeSeq);
-    if (removed > 0) {
-      t.messages.splice(0, removed);
-      this.changes.record({ domain: "sessions", type: "session.compacted", id, version: t.session.version, data: { removed } });
-    }
-    return { removed, session: structuredClone(t.session) };
-  }
-
-  async fork(input: { id: string; newId: string; uptoSeq?: number; title?: string }) {
-    const source = this.thread(input.id);
-    const upto = input.uptoSeq ?? source.session.lastSeq;
-    const copies = source.messages
-      .slice(this.indexOfSeq(source, source.session.truncatedBeforeSeq))
-      .filter((m) => m.seq <= upto)
-      .map(({ seq: _seq, createdAt: _at, ...rest }) => structuredClone(rest) as MessageInput);
-    const s = source.session;
-    const t = this.insert(
-      { id: input.newId, title: input.title ?? s.title, model: s.model, tags: s.tags, metadata: structuredClone(s.metadata) },
-      { forkedFrom: input.id, uptoSeq: upto },
-    );
-    if (s.summary !== undefined) t.session.summary = s.summary;
-    if (copies.length > 0) this.appendTo(t, copies);
-    return structuredClone(t.session);
   }
 }

@@ -2,9 +2,9 @@
 import type { Group, GroupPut, GroupRollover } from "../../domain/groups.js";
 import { notFound } from "../../domain/errors.js";
 import type { BackendOptions, GroupStore, Page, PageQuery } from "../contract.js";
-import { decodeCursor, firstPage } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../../core/paging.js";
 import { compareIds, putGroupRecord, rolloverRecord } from "../common/groups.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import type { MemoryChangeLog } from "./changes.js";
 
 export class MemoryGroups implements GroupStore {

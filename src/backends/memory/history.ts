@@ -2,7 +2,7 @@
 import type { HistoryAppendResult, HistoryEntry, HistoryEntryInput } from "../../domain/history.js";
 import type { BackendOptions, HistoryQuery, HistoryStore, Page } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import type { MemoryChangeLog } from "./changes.js";
 
 const IDEMPOTENCY_KEYS_KEPT = 1000;

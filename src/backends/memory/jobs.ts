@@ -9,11 +9,11 @@ import type {
   ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
 } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, firstPage } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../../core/paging.js";
 import {
   advancesNextRun, buildJob, compareRunsAsc, compareRunsDesc, newRun, runChange, runSortKey, runsToPrune, withRunBookkeeping,
 } from "../common/jobs.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import type { MemoryChangeLog } from "./changes.js";
 
 interface Entry {

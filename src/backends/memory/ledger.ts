@@ -2,7 +2,7 @@
 import { invalidParams } from "../../domain/errors.js";
 import { idHash, type IngestResult, type StoredTurn, type SummaryRow, type Turn } from "../../domain/ledger.js";
 import type { BackendOptions, LedgerQuery, LedgerStore, LedgerSummaryQuery, Page } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { compareTurns, matchesFilter, SummaryBuilder } from "../common/ledger.js";
 import type { MemoryChangeLog } from "./changes.js";
 

@@ -2,9 +2,9 @@
 import { notFound } from "../../domain/errors.js";
 import type { ListPlansParams, Plan, PlanSave, PlanSummary } from "../../domain/plans.js";
 import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, firstPage } from "../common/cursor.js";
+import { decodeCursor, firstPage } from "../../core/paging.js";
 import { comparePlansDesc, planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import type { MemoryChangeLog } from "./changes.js";
 
 export class MemoryPlans implements PlanStore {

@@ -1,6 +1,8 @@
 /** The postgres backend: a pool, a configurable schema, migrations under an advisory lock. */
 import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
-import { SqlStores } from "../sql/index.js";
+import { CoreBackend } from "../../core/backend.js";
+import { sqlLegacyStores } from "../sql/index.js";
+import { SqlStorage } from "../sql/storage.js";
 import { migrate } from "../../migrate/schema/run.js";
 import { invalidParams } from "../../domain/errors.js";
 import { MIGRATION_LOCK, PostgresDb } from "./db.js";
@@ -16,28 +18,27 @@ export interface PostgresOptions extends BackendOptions {
 
 const POLL_MS = 250;
 
-export class PostgresBackend extends SqlStores implements Backend {
+export class PostgresStorage extends SqlStorage {
   readonly name = "postgres" as const;
-  readonly db: PostgresDb;
+  declare readonly db: PostgresDb;
   /** Wakes the change-log watcher on NOTIFY (polling stays as the fallback). */
   readonly listener: ChangeListener;
   private opened?: Promise<void>;
   private closed?: Promise<void>;
 
-  constructor(readonly opts: PostgresOptions) {
-    const schema = opts.schema ?? "agentstate";
+  constructor(readonly options: PostgresOptions) {
+    const schema = options.schema ?? "agentstate";
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema) || /^pg_/i.test(schema)) {
       throw invalidParams(`postgres schema name ${JSON.stringify(schema)} must be a plain identifier not starting with pg_ (reserved)`);
     }
-    const db = new PostgresDb({ url: opts.url, schema, poolSize: opts.poolSize ?? 10, connectTimeoutMs: 10_000 }); // waits for a free pool slot too; a stopped server refuses at once
-    super(db, opts, POLL_MS);
-    this.db = db;
-    this.listener = new ChangeListener({ url: opts.url, schema, connectTimeoutMs: 2000, onWake: () => this.changes.nudge(), log: opts.log });
+    // connectTimeoutMs also bounds the wait for a free pool slot; a stopped server refuses at once.
+    super(new PostgresDb({ url: options.url, schema, poolSize: options.poolSize ?? 10, connectTimeoutMs: 10_000 }), options, POLL_MS);
+    this.listener = new ChangeListener({ url: options.url, schema, connectTimeoutMs: 2000, onWake: () => this.changes.nudge(), log: options.log });
   }
 
   open(): Promise<void> {
     this.opened ??= migrate(this.db, {
-      onMigration: this.opts.onMigration,
+      onMigration: this.options.onMigration,
       prepare: async (q) => {
         await q.get("SELECT pg_advisory_xact_lock(?::bigint)", [MIGRATION_LOCK]);
         await q.run(`CREATE SCHEMA IF NOT EXISTS ${this.db.schemaIdent}`);
@@ -65,5 +66,30 @@ export class PostgresBackend extends SqlStores implements Backend {
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - t0, error: (err as Error).message };
     }
+  }
+}
+
+export class PostgresBackend extends CoreBackend implements Backend {
+  declare readonly storage: PostgresStorage;
+  readonly groups;
+  readonly jobs;
+  readonly plans;
+  readonly history;
+  readonly changesets;
+  readonly ledger;
+
+  constructor(opts: PostgresOptions) {
+    const storage = new PostgresStorage(opts);
+    super(storage);
+    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+      sqlLegacyStores(storage.db, opts, storage.changes));
+  }
+
+  get db(): PostgresDb {
+    return this.storage.db;
+  }
+
+  get listener(): ChangeListener {
+    return this.storage.listener;
   }
 }

@@ -8,7 +8,7 @@ import type { ChangeEntry, ChangeSet, ChangeSetStatus, ChangeSetWithEntries, Rec
 import { conflict, invalidParams, notFound } from "../../domain/errors.js";
 import type { BackendOptions, ChangeInput, ChangesetStore, InvocationInput, NewEntry, Page, PlanPageQuery } from "../contract.js";
 import { buildInvocation, changesetKey, checkOpen, checkTransition, invocationKey, newChangeset, stampEntry } from "../common/changesets.js";
-import { decodeCursor } from "../common/cursor.js";
+import { decodeCursor } from "../../core/paging.js";
 import type { Command, Guard, RedisClient } from "./client.js";
 import { lexId, lexMember, type Keys } from "./keys.js";
 import { lexPage } from "./pages.js";

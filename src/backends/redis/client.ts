@@ -38,7 +38,9 @@ export interface Guard {
 
 /**
  * KEYS: guard keys, then the stream key. ARGV: guard count, expected values ("\0" for none), change
- * count, stream MAXLEN, each change's field JSON, then commands as (argc, name, args…)*.
+ * count, stream MAXLEN, each change's field JSON, then commands as (argc, name, args…)*. Besides Redis
+ * commands, `KEEPNEWEST zset hash keep` keeps only the `keep` highest-scored members of a sorted set
+ * and drops the others' fields from a hash (a bounded window of keys, e.g. idempotency keys).
  * Returns the new stream ids, or false when a guard failed (the caller re-reads and retries).
  */
 const APPLY = `
@@ -62,7 +64,18 @@ while p <= #ARGV do
   local argc = tonumber(ARGV[p]); p = p + 1
   local cmd = {}
   for j = 1, argc do cmd[j] = ARGV[p]; p = p + 1 end
-  redis.call(unpack(cmd))
+  if cmd[1] == 'KEEPNEWEST' then
+    -- KEEPNEWEST zset hash keep: all but the keep highest-scored members leave the zset and the hash
+    local n = redis.call('ZCARD', cmd[2])
+    local keep = tonumber(cmd[4])
+    if n > keep then
+      local old = redis.call('ZRANGE', cmd[2], 0, n - keep - 1)
+      redis.call('ZREMRANGEBYRANK', cmd[2], 0, n - keep - 1)
+      for _, m in ipairs(old) do redis.call('HDEL', cmd[3], m) end
+    end
+  else
+    redis.call(unpack(cmd))
+  end
 end
 local ids = {}
 for i = 1, nchanges do

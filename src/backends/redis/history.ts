@@ -10,7 +10,7 @@ import type { HistoryAppendResult, HistoryEntry, HistoryEntryInput } from "../..
 import { invalidParams } from "../../domain/errors.js";
 import type { BackendOptions, HistoryQuery, HistoryStore, Page } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import type { Command, RedisClient } from "./client.js";
 import type { Keys } from "./keys.js";
 import type { WritePlan, Writer } from "./write.js";

@@ -3,10 +3,11 @@
  * change log as a capped stream. Durability is whatever the server's persistence is configured to
  * give (see docs/redis.md); daemon.health reports those settings.
  */
-import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
+import type { Backend, BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
+import { CoreBackend } from "../../core/backend.js";
+import { RedisUnits } from "./storage.js";
 import { RedisClient } from "./client.js";
 import { RedisChangeLog } from "./changes.js";
-import { RedisConversations } from "./conversations.js";
 import { Keys } from "./keys.js";
 import { Writer } from "./write.js";
 import { RedisChangesets } from "./changesets.js";
@@ -24,18 +25,13 @@ export interface RedisOptions extends BackendOptions {
   streamMaxLen?: number;
 }
 
-export class RedisBackend implements Backend {
+export class RedisStorage implements Storage {
   readonly name = "redis" as const;
   readonly client: RedisClient;
   readonly keys: Keys;
   readonly changes: RedisChangeLog;
-  readonly conversations: RedisConversations;
-  readonly groups: RedisGroups;
-  readonly jobs: RedisJobs;
-  readonly plans: RedisPlans;
-  readonly history: RedisHistory;
-  readonly changesets: RedisChangesets;
-  readonly ledger: RedisLedger;
+  readonly writer: Writer;
+  private readonly units: RedisUnits;
   private opened?: Promise<void>;
   private closed?: Promise<void>;
   private persistence: Record<string, string> = {};
@@ -43,15 +39,18 @@ export class RedisBackend implements Backend {
   constructor(readonly opts: RedisOptions) {
     this.client = new RedisClient(opts.url);
     this.keys = new Keys(opts.prefix ?? "agentstate:");
-    const writer = new Writer(this.client, opts, this.keys.changes, opts.streamMaxLen ?? 1_000_000);
+    const maxlen = opts.streamMaxLen ?? 1_000_000;
+    this.writer = new Writer(this.client, opts, this.keys.changes, maxlen);
+    this.units = new RedisUnits(this.client, this.keys, opts, maxlen);
     this.changes = new RedisChangeLog(this.client, this.keys);
-    this.conversations = new RedisConversations(this.client, this.keys, writer, opts);
-    this.groups = new RedisGroups(this.client, this.keys, writer, opts);
-    this.jobs = new RedisJobs(this.client, this.keys, writer, opts);
-    this.plans = new RedisPlans(this.client, this.keys, writer, opts);
-    this.history = new RedisHistory(this.client, this.keys, writer, opts);
-    this.changesets = new RedisChangesets(this.client, this.keys, writer, opts);
-    this.ledger = new RedisLedger(this.client, this.keys, writer, opts);
+  }
+
+  write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    return this.units.write(fn);
+  }
+
+  read<T>(fn: (ports: ReadPorts) => Promise<T>): Promise<T> {
+    return fn(this.units.readPorts);
   }
 
   open(): Promise<void> {
@@ -95,5 +94,35 @@ export class RedisBackend implements Backend {
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - t0, error: (err as Error).message };
     }
+  }
+}
+
+export class RedisBackend extends CoreBackend implements Backend {
+  declare readonly storage: RedisStorage;
+  readonly groups: RedisGroups;
+  readonly jobs: RedisJobs;
+  readonly plans: RedisPlans;
+  readonly history: RedisHistory;
+  readonly changesets: RedisChangesets;
+  readonly ledger: RedisLedger;
+
+  constructor(opts: RedisOptions) {
+    const storage = new RedisStorage(opts);
+    super(storage);
+    const { client, keys, writer } = storage;
+    this.groups = new RedisGroups(client, keys, writer, opts);
+    this.jobs = new RedisJobs(client, keys, writer, opts);
+    this.plans = new RedisPlans(client, keys, writer, opts);
+    this.history = new RedisHistory(client, keys, writer, opts);
+    this.changesets = new RedisChangesets(client, keys, writer, opts);
+    this.ledger = new RedisLedger(client, keys, writer, opts);
+  }
+
+  get client(): RedisClient {
+    return this.storage.client;
+  }
+
+  get keys(): Keys {
+    return this.storage.keys;
   }
 }

@@ -8,9 +8,9 @@ import type { Job, Run } from "../../domain/jobs.js";
 import type {
   AdvanceInput, BackendOptions, ClaimInput, FinishInput, FireSlotInput, JobInput, JobStore, ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
 } from "../contract.js";
-import { decodeCursor } from "../common/cursor.js";
+import { decodeCursor } from "../../core/paging.js";
 import { advancesNextRun, buildJob, newRun } from "../common/jobs.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import type { Command, Guard, RedisClient } from "./client.js";
 import type { Keys } from "./keys.js";
 import { lexPage } from "./pages.js";

@@ -9,6 +9,8 @@
  * | `s:<id>` | string | session record JSON |
  * | `m:<id>` | sorted set | messages: score seq, member message JSON |
  * | `si:<id>` | hash | idempotency key → "firstSeq,lastSeq" |
+ * | `sin:<id>` | sorted set | idempotency key scored by its `n` (the session version it made); the newest 1,000 kept |
+ * | `sa:<alias>` | string | the id of the session holding the alias (its own key, so a write can guard it) |
  * | `sessions` | sorted set (lex) | `<updatedAt>\0<id>` of every session |
  * | `sessions:g:<groupId>` | sorted set (lex) | the same, per group |
  * | `sessions:t:<tag>` | sorted set (lex) | the same, per tag |
@@ -58,6 +60,8 @@ export class Keys {
   session = (id: string) => `${this.prefix}s:${id}`;
   messages = (id: string) => `${this.prefix}m:${id}`;
   appends = (id: string) => `${this.prefix}si:${id}`;
+  appendOrder = (id: string) => `${this.prefix}sin:${id}`;
+  alias = (alias: string) => `${this.prefix}sa:${alias}`;
   sessionsByGroup = (groupId: string) => `${this.prefix}sessions:g:${groupId}`;
   sessionsByTag = (tag: string) => `${this.prefix}sessions:t:${tag}`;
   group = (id: string) => `${this.prefix}g:${id}`;

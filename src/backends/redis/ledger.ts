@@ -9,7 +9,7 @@
 import { invalidParams } from "../../domain/errors.js";
 import { idHash, type IngestResult, type StoredTurn, type SummaryRow, type Turn } from "../../domain/ledger.js";
 import type { BackendOptions, LedgerFilter, LedgerQuery, LedgerStore, LedgerSummaryQuery, Page } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { matchesFilter, SummaryBuilder } from "../common/ledger.js";
 import type { Command, Guard, RedisClient } from "./client.js";
 import { lexMember, type Keys } from "./keys.js";

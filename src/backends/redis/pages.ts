@@ -5,7 +5,7 @@
  * skipped and the walk goes on until the page is full.
  */
 import type { Page } from "../contract.js";
-import { encodeCursor } from "../common/cursor.js";
+import { encodeCursor } from "../../core/paging.js";
 import type { RedisClient } from "./client.js";
 
 export interface LexPageQuery<T> {

@@ -8,9 +8,9 @@
 import { notFound } from "../../domain/errors.js";
 import type { ListPlansParams, Plan, PlanSave, PlanSummary } from "../../domain/plans.js";
 import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import type { Command, RedisClient } from "./client.js";
 import { lexId, lexMember, type Keys } from "./keys.js";
 import type { WritePlan, Writer } from "./write.js";

@@ -12,7 +12,7 @@ import type { ChangeInput } from "../../domain/changes.js";
 import { isFinished, RUN_STATUSES, type Job, type Run } from "../../domain/jobs.js";
 import type { BackendOptions, ListRunsQuery, Page } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor } from "../common/cursor.js";
+import { decodeCursor } from "../../core/paging.js";
 import { runChange, runSortKey, runsToPrune, withRunBookkeeping } from "../common/jobs.js";
 import type { Command, Guard, RedisClient } from "./client.js";
 import { lexId, lexMember, type Keys } from "./keys.js";

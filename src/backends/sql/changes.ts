@@ -6,7 +6,7 @@
  */
 import type { Change, ChangeInput } from "../../domain/changes.js";
 import { invalidParams } from "../../domain/errors.js";
-import type { BackendOptions, ChangeLog } from "../contract.js";
+import type { ChangeLog } from "../contract.js";
 import type { SqlDb, TxSql } from "./db.js";
 
 interface ChangeRow {
@@ -27,13 +27,12 @@ const fromRow = (r: ChangeRow): Change => {
   return c;
 };
 
-export async function recordChanges(q: TxSql, db: SqlDb, opts: BackendOptions, ...inputs: ChangeInput[]): Promise<void> {
+export async function recordChanges(q: TxSql, db: SqlDb, origin: string, at: string, inputs: readonly ChangeInput[]): Promise<void> {
   await db.dialect.orderChanges(q);
   await db.dialect.announceChanges?.(q);
-  const at = opts.now().toISOString();
   for (const c of inputs) {
     await q.run("INSERT INTO changes (at, origin, domain, type, record_id, version, data) VALUES (?, ?, ?, ?, ?, ?, ?)", [
-      at, opts.origin, c.domain, c.type, c.id, c.version ?? null, c.data === undefined ? null : JSON.stringify(c.data),
+      at, origin, c.domain, c.type, c.id, c.version ?? null, c.data === undefined ? null : JSON.stringify(c.data),
     ]);
   }
 }

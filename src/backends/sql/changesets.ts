@@ -7,7 +7,7 @@ import type { ChangeEntry, ChangeSet, ChangeSetStatus, ChangeSetWithEntries, Rec
 import { conflict, invalidParams, notFound } from "../../domain/errors.js";
 import type { ChangeInput, ChangesetStore, InvocationInput, NewEntry, Page, PlanPageQuery } from "../contract.js";
 import { buildInvocation, changesetKey, checkOpen, checkTransition, compareKeys, invocationKey, newChangeset, stampEntry } from "../common/changesets.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { SqlStore } from "./store.js";
 import type { Param, Sql, TxSql } from "./db.js";
 

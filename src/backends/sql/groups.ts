@@ -5,9 +5,9 @@
 import type { Group, GroupPut, GroupRollover } from "../../domain/groups.js";
 import { notFound } from "../../domain/errors.js";
 import type { GroupStore, Page, PageQuery } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { putGroupRecord, rolloverRecord } from "../common/groups.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import { SqlStore } from "./store.js";
 import type { TxSql } from "./db.js";
 

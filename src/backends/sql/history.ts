@@ -8,7 +8,7 @@ import type { HistoryAppendResult, HistoryEntry, HistoryEntryInput } from "../..
 import { invalidParams } from "../../domain/errors.js";
 import type { HistoryQuery, HistoryStore, Page } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { SqlStore } from "./store.js";
 import type { Dialect, Param, TxSql } from "./db.js";
 

@@ -1,10 +1,9 @@
 /**
- * The shared SQL backend: every store on one SqlDb, whatever the engine. sqlite/ and postgres/
- * provide the SqlDb and their own open/probe details.
+ * The stores of the SQL family that still decide in the backend (being moved to src/core/). sqlite/
+ * and postgres/ provide the SqlDb, the Storage and their own open/probe details.
  */
 import type { BackendOptions } from "../contract.js";
-import { SqlChangeLog } from "./changes.js";
-import { SqlConversations } from "./conversations.js";
+import type { SqlChangeLog } from "./changes.js";
 import type { SqlDb } from "./db.js";
 import { SqlChangesets } from "./changesets.js";
 import { SqlGroups } from "./groups.js";
@@ -13,25 +12,14 @@ import { SqlJobs } from "./jobs.js";
 import { SqlLedger } from "./ledger.js";
 import { SqlPlans } from "./plans.js";
 
-export class SqlStores {
-  readonly changes: SqlChangeLog;
-  readonly conversations: SqlConversations;
-  readonly groups: SqlGroups;
-  readonly jobs: SqlJobs;
-  readonly plans: SqlPlans;
-  readonly history: SqlHistory;
-  readonly changesets: SqlChangesets;
-  readonly ledger: SqlLedger;
-
-  constructor(db: SqlDb, opts: BackendOptions, pollMs: number) {
-    this.changes = new SqlChangeLog(db, pollMs);
-    const committed = () => this.changes.nudge();
-    this.conversations = new SqlConversations(db, opts, committed);
-    this.groups = new SqlGroups(db, opts, committed);
-    this.jobs = new SqlJobs(db, opts, committed);
-    this.plans = new SqlPlans(db, opts, committed);
-    this.history = new SqlHistory(db, opts, committed);
-    this.changesets = new SqlChangesets(db, opts, committed);
-    this.ledger = new SqlLedger(db, opts, committed);
-  }
+export function sqlLegacyStores(db: SqlDb, opts: BackendOptions, changes: SqlChangeLog) {
+  const committed = () => changes.nudge();
+  return {
+    groups: new SqlGroups(db, opts, committed),
+    jobs: new SqlJobs(db, opts, committed),
+    plans: new SqlPlans(db, opts, committed),
+    history: new SqlHistory(db, opts, committed),
+    changesets: new SqlChangesets(db, opts, committed),
+    ledger: new SqlLedger(db, opts, committed),
+  };
 }

@@ -10,9 +10,9 @@ import type {
   ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
 } from "../contract.js";
 import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { advancesNextRun, buildJob, newRun, runChange, withRunBookkeeping } from "../common/jobs.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import { SqlStore } from "./store.js";
 import type { Param, SqlDb, TxSql } from "./db.js";
 import { parseJob, parseRun, RunRows } from "./runs.js";

@@ -8,7 +8,7 @@ import { dayFunction, emptyTotals, GROUP_FIELDS, idHash, type GroupKey, type Ing
 import type { LedgerFilter, LedgerQuery, LedgerStore, LedgerSummaryQuery, Page } from "../contract.js";
 import { invalidParams } from "../../domain/errors.js";
 import { compareKeys } from "../common/ledger.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { SqlStore } from "./store.js";
 import type { Param, TxSql } from "./db.js";
 

@@ -6,9 +6,9 @@
 import { notFound } from "../../domain/errors.js";
 import type { ListPlansParams, Plan, PlanSave, PlanSummary } from "../../domain/plans.js";
 import type { Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
-import { checkVersion } from "../common/sessions.js";
+import { checkVersion } from "../../core/sessions.js";
 import { SqlStore } from "./store.js";
 import type { Param, TxSql } from "./db.js";
 

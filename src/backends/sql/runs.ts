@@ -6,7 +6,7 @@
  */
 import type { Job, Run } from "../../domain/jobs.js";
 import type { ListRunsQuery, Page } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../common/cursor.js";
+import { decodeCursor, encodeCursor } from "../../core/paging.js";
 import { runSortKey } from "../common/jobs.js";
 import { bool, type Param, type Sql, type SqlDb, type TxSql } from "./db.js";
 

@@ -25,6 +25,6 @@ export abstract class SqlStore {
 
   /** Records change-log entries inside the write's transaction. */
   protected change(q: TxSql, ...inputs: ChangeInput[]): Promise<void> {
-    return recordChanges(q, this.db, this.opts, ...inputs);
+    return recordChanges(q, this.db, this.opts.origin, this.now(), inputs);
   }
 }

@@ -2,7 +2,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
-import { SqlStores } from "../sql/index.js";
+import { CoreBackend } from "../../core/backend.js";
+import { sqlLegacyStores } from "../sql/index.js";
+import { SqlStorage } from "../sql/storage.js";
 import { migrate } from "../../migrate/schema/run.js";
 import { SqliteDb } from "./db.js";
 
@@ -13,21 +15,19 @@ export interface SqliteOptions extends BackendOptions {
 /** How often watch() polls for other processes' changes (SPEC §4: ≤ 250 ms). */
 const POLL_MS = 100;
 
-export class SqliteBackend extends SqlStores implements Backend {
+export class SqliteStorage extends SqlStorage {
   readonly name = "sqlite" as const;
-  readonly db: SqliteDb;
+  declare readonly db: SqliteDb;
   private opened?: Promise<void>;
   private closed?: Promise<void>;
 
-  constructor(readonly opts: SqliteOptions) {
-    mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
-    const db = new SqliteDb(opts.path);
-    super(db, opts, POLL_MS);
-    this.db = db;
+  constructor(readonly options: SqliteOptions) {
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    super(new SqliteDb(options.path), options, POLL_MS);
   }
 
   open(): Promise<void> {
-    this.opened ??= migrate(this.db, { onMigration: this.opts.onMigration }).then(() => undefined);
+    this.opened ??= migrate(this.db, { onMigration: this.options.onMigration }).then(() => undefined);
     return this.opened;
   }
 
@@ -44,9 +44,30 @@ export class SqliteBackend extends SqlStores implements Backend {
     const t0 = performance.now();
     try {
       await this.db.ping();
-      return { ok: true, latencyMs: performance.now() - t0, details: { path: this.opts.path, commits: this.db.commits, transactions: this.db.transactions } };
+      return { ok: true, latencyMs: performance.now() - t0, details: { path: this.options.path, commits: this.db.commits, transactions: this.db.transactions } };
     } catch (err) {
       return { ok: false, latencyMs: performance.now() - t0, error: (err as Error).message };
     }
+  }
+}
+
+export class SqliteBackend extends CoreBackend implements Backend {
+  declare readonly storage: SqliteStorage;
+  readonly groups;
+  readonly jobs;
+  readonly plans;
+  readonly history;
+  readonly changesets;
+  readonly ledger;
+
+  constructor(opts: SqliteOptions) {
+    const storage = new SqliteStorage(opts);
+    super(storage);
+    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+      sqlLegacyStores(storage.db, opts, storage.changes));
+  }
+
+  get db(): SqliteDb {
+    return this.storage.db;
   }
 }

@@ -1,5 +1,6 @@
 /** Conversation methods: defaults and limits applied here, once; storage in the backend. */
 import type { conversationMethods } from "../../domain/conversations.js";
+import { invalidParams } from "../../domain/errors.js";
 import { checkEachSize, checkSize } from "../limits.js";
 import type { HandlersFor, ServiceContext } from "./types.js";
 
@@ -13,7 +14,10 @@ export function conversationHandlers({ backend, config, newId }: ServiceContext)
       checkSize("metadata", p.metadata, max);
       return store.createSession({ ...p, id: p.id ?? newId() });
     },
-    "sessions.get": (p) => store.getSession(p.id),
+    "sessions.get": (p) => {
+      if ((p.id === undefined) === (p.alias === undefined)) throw invalidParams("give exactly one of id and alias", p.id === undefined ? "/id" : "/alias");
+      return p.id !== undefined ? store.getSession(p.id) : store.getSessionByAlias(p.alias as string);
+    },
     "sessions.list": (p) => store.listSessions({ ...p, limit: p.limit ?? DEFAULT_LIMIT }),
     "sessions.update": (p) => {
       checkSize("metadata", p.metadata, max);

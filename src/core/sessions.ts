@@ -1,6 +1,7 @@
-/** Session record logic every backend shares: defaults, patches, version checks. */
-import type { Message, MessageInput, Session, SessionCreate, SessionPatch } from "../../domain/conversations.js";
-import { conflict } from "../../domain/errors.js";
+/** Session record rules: defaults, patches, version and sequence checks. Pure; the caller stores the result. */
+import type { Message, MessageInput, Session, SessionCreate, SessionPatch } from "../domain/conversations.js";
+import { conflict } from "../domain/errors.js";
+import { compareKeys } from "../domain/order.js";
 
 export function newSession(input: SessionCreate & { id: string }, now: string): Session {
   const s: Session = {
@@ -18,6 +19,7 @@ export function newSession(input: SessionCreate & { id: string }, now: string): 
   if (input.title !== undefined) s.title = input.title;
   if (input.groupId !== undefined) s.groupId = input.groupId;
   if (input.model !== undefined) s.model = input.model;
+  if (input.aliases !== undefined && input.aliases.length > 0) s.aliases = [...new Set(input.aliases)];
   return s;
 }
 
@@ -34,6 +36,10 @@ export function patchSession(s: Session, patch: SessionPatch, now: string): Sess
   }
   for (const key of SETTABLE) {
     if (patch[key] !== undefined) (next as Record<string, unknown>)[key] = patch[key];
+  }
+  if (patch.aliases !== undefined) {
+    if (patch.aliases.length === 0) delete next.aliases;
+    else next.aliases = [...new Set(patch.aliases)];
   }
   return next;
 }
@@ -59,7 +65,6 @@ export function checkLastSeq(session: Session, expected: number | undefined): vo
 /** A stored message: the caller's fields, then the assigned seq and createdAt (which win). */
 export const stampMessage = (m: MessageInput, seq: number, createdAt: string): Message => ({ ...m, seq, createdAt });
 
-/** Sessions sort newest updatedAt first, ties by id descending; the cursor is that key. */
+/** Sessions sort newest updatedAt first, ties by id descending (code point order); the cursor is that key. */
 export const sessionSortKey = (s: Session): [string, string] => [s.updatedAt, s.id];
-export const compareSessionsDesc = (a: Session, b: Session): number =>
-  a.updatedAt === b.updatedAt ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.updatedAt < b.updatedAt ? 1 : -1;
+export const compareSessionsDesc = (a: Session, b: Session): number => compareKeys(sessionSortKey(b), sessionSortKey(a));

@@ -1,0 +1,69 @@
+/**
+ * The redis family's storage primitives: optimistic units of work. A unit's reads of records guard
+ * the keys they read; its writes are buffered as commands; the guarded Lua script (client.ts)
+ * applies the commands and appends the change entries only if every guarded key still holds what
+ * was read, else the unit runs again on fresh reads. A unit that wrote nothing sends nothing.
+ */
+import type { ChangeInput } from "../../domain/changes.js";
+import { backendUnavailable } from "../../domain/errors.js";
+import type { BackendOptions, ReadPorts, UnitOfWork } from "../contract.js";
+import type { Command, Guard, RedisClient } from "./client.js";
+import { RedisConversationsPort } from "./conversations.js";
+import type { Keys } from "./keys.js";
+
+/** One attempt of a unit of work: the keys it read and the commands it decided on. */
+export class RedisUnit {
+  readonly guards: Guard[] = [];
+  readonly commands: Command[] = [];
+  private readonly read = new Map<string, string | null>();
+
+  constructor(private readonly client: RedisClient) {}
+
+  /** GETs `key` and makes the unit's commit conditional on it being unchanged. */
+  async guarded(key: string): Promise<string | null> {
+    if (this.commands.length > 0) throw new Error("a unit of work read after it wrote; decide from reads, then write");
+    if (this.read.has(key)) return this.read.get(key) as string | null;
+    const raw = await this.client.call((r) => r.get(key));
+    this.read.set(key, raw);
+    this.guards.push({ key, expect: raw });
+    return raw;
+  }
+
+  command(...commands: Command[]): void {
+    this.commands.push(...commands);
+  }
+}
+
+const MAX_ATTEMPTS = 100;
+
+export class RedisUnits {
+  readonly readPorts: ReadPorts;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: Keys,
+    private readonly opts: BackendOptions,
+    private readonly maxlen: number,
+  ) {
+    this.readPorts = { conversations: new RedisConversationsPort(client, keys) };
+  }
+
+  async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const unit = new RedisUnit(this.client);
+      const changes: ChangeInput[] = [];
+      const uow: UnitOfWork = {
+        now: this.opts.now().toISOString(),
+        origin: this.opts.origin,
+        conversations: new RedisConversationsPort(this.client, this.keys, unit),
+        change: (c) => void changes.push(c),
+      };
+      const result = await fn(uow);
+      if (unit.commands.length === 0 && changes.length === 0) return result;
+      const entries = changes.map((c) => JSON.stringify({ at: uow.now, origin: this.opts.origin, ...c }));
+      if ((await this.client.apply(this.keys.changes, this.maxlen, unit.guards, entries, unit.commands)) !== null) return result;
+      if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 20)));
+    }
+    throw backendUnavailable("redis write kept conflicting with other writers; try again");
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The SQL family's storage primitives, shared by sqlite and postgres: a unit of work is one
+ * transaction whose reads lock the rows they return (the dialect's FOR UPDATE) and whose writes run
+ * in order after the domain operation decided; a unique-key violation, deadlock or serialization
+ * failure runs the whole unit again, so the retry decides on what the other writer committed.
+ */
+import type { ChangeInput } from "../../domain/changes.js";
+import type { BackendName, BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
+import { recordChanges, SqlChangeLog } from "./changes.js";
+import { SqlConversationsPort } from "./conversations.js";
+import type { Param, Sql, SqlDb, TxSql } from "./db.js";
+
+/** Statements a unit of work decided on, run in order before COMMIT. */
+export class SqlWrites {
+  private readonly statements: Array<[string, readonly Param[]]> = [];
+
+  run(sql: string, params: readonly Param[]): void {
+    this.statements.push([sql, params]);
+  }
+
+  async flush(q: Sql): Promise<void> {
+    for (const [sql, params] of this.statements) await q.run(sql, params);
+  }
+}
+
+/** Read ports never write: a write method reached from `read` is a bug. */
+const READ_ONLY = new Proxy({} as SqlWrites, {
+  get: () => () => {
+    throw new Error("a write through a read-only SQL port");
+  },
+});
+
+const MAX_ATTEMPTS = 8;
+
+/** Errors that mean "another writer got there first": the unit runs again and decides anew. */
+function isRace(dialect: SqlDb["dialect"], err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return dialect.name === "postgres" && (code === "23505" || code === "40001" || code === "40P01");
+}
+
+export abstract class SqlStorage implements Storage {
+  abstract readonly name: BackendName;
+  readonly changes: SqlChangeLog;
+  private readonly readPorts: ReadPorts;
+
+  constructor(
+    readonly db: SqlDb,
+    protected readonly opts: BackendOptions,
+    pollMs: number,
+  ) {
+    this.changes = new SqlChangeLog(db, pollMs);
+    this.readPorts = { conversations: new SqlConversationsPort(db.read, "", READ_ONLY) };
+  }
+
+  async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.db.tx((q) => this.unit(q, fn));
+        this.changes.nudge();
+        return result;
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || !isRace(this.db.dialect, err)) throw err;
+      }
+    }
+  }
+
+  private async unit<T>(q: TxSql, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    const writes = new SqlWrites();
+    const changes: ChangeInput[] = [];
+    const uow: UnitOfWork = {
+      now: this.opts.now().toISOString(),
+      origin: this.opts.origin,
+      conversations: new SqlConversationsPort(q, this.db.dialect.forUpdate, writes),
+      change: (c) => void changes.push(c),
+    };
+    const result = await fn(uow);
+    await writes.flush(q);
+    if (changes.length > 0) await recordChanges(q, this.db, this.opts.origin, uow.now, changes);
+    return result;
+  }
+
+  read<T>(fn: (ports: ReadPorts) => Promise<T>): Promise<T> {
+    return fn(this.readPorts);
+  }
+
+  abstract open(): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract probe(): Promise<BackendProbe>;
+}
