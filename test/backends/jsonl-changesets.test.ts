@@ -93,7 +93,7 @@ async function crashAndReopen(t: TestContext, damage?: (dataDir: string) => Prom
   const crashed = new JsonlBackend(opts);
   await crashed.open();
   const acked = await writeAll(crashed, clock);
-  await crashed.engine.journal.settled();
+  await crashed.engine.settled();
   assert.ok((await fs.stat(join(dataDir, "journal.jsonl"))).size > 0, "the writes are still in the journal, so reopening replays them");
   await damage?.(dataDir);
   await fs.rm(join(dataDir, "agentstate.lock"));

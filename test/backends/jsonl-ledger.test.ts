@@ -26,7 +26,7 @@ const openAt = async (dataDir: string) => {
  * watches nothing, and it would keep this one alive) and the lock goes, so a new backend may open.
  */
 const crash = async (b: JsonlBackend, dataDir: string) => {
-  await b.engine.journal.settled();
+  await b.engine.settled();
   await b.plans.beforeClose();
   rmSync(join(dataDir, "agentstate.lock"), { force: true });
 };
@@ -61,7 +61,7 @@ describe("jsonl ledger: crash and replay", () => {
     const dir = freshDir();
     const old = await openAt(dir);
     await old.ledger.ingest(A);
-    await old.engine.journal.settled();
+    await old.engine.settled();
     const sizeAfterA = statSync(join(dir, "ledger.jsonl")).size;
     await old.ledger.ingest(B);
     await crash(old, dir);

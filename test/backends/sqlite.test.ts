@@ -7,4 +7,4 @@ import { describeBackend } from "../conformance/index.js";
 const root = mkdtempSync(join(tmpdir(), "agentstate-sqlite-"));
 process.on("exit", () => rmSync(root, { recursive: true, force: true }));
 
-describeBackend("sqlite", async (ctx) => new SqliteBackend({ ...ctx, path: join(root, `${ctx.isolationKey}.sqlite`) }), { durable: true });
+describeBackend("sqlite", async (ctx) => new SqliteBackend({ ...ctx, path: join(root, `${ctx.isolationKey}.sqlite`) }), { durable: true, shared: true });

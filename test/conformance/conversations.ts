@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Backend } from "../../src/backends/contract.js";
 import type { Suite } from "./harness.js";
+import { compareCodePoints } from "../../src/domain/order.js";
 
 const ODD_IDS = ["../../etc/passwd", "a/b", "telegram:123", "telegram_123", "ünï cödé 🦊", "CON", ".", "..", "a\\b", " spaced "];
 const page = { limit: 100 };
@@ -291,5 +292,99 @@ export function conversationsConformance(s: Suite): void {
     };
     await check(b);
     if (s.caps.durable) await check(await f.reopen());
+  });
+
+  test("sessions: ids order by Unicode code point (astral, private use, CJK), in lists and across pages", async (t) => {
+    const { backend: b } = await s.open(t);
+    const ids = ["a\uFF5E", "a\u{1F98A}", "\u4E2D", "\u65E5\u672C", "z", "a\uE000", "a"];
+    for (const id of ids) await b.conversations.createSession({ id }); // the clock stands still: one updatedAt
+    const expected = [...ids].sort(compareCodePoints).reverse();
+    assert.deepEqual(expected.slice(3, 6), ["a\u{1F98A}", "a\uFF5E", "a\uE000"], "the test's own order is code point order");
+    assert.deepEqual((await b.conversations.listSessions({ limit: 100 })).items.map((x) => x.id), expected);
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const p = await b.conversations.listSessions({ limit: 2, cursor });
+      paged.push(...p.items.map((x) => x.id));
+      cursor = p.nextCursor ?? undefined;
+    } while (cursor);
+    assert.deepEqual(paged, expected);
+  });
+
+  test("messages: the idempotency window keeps exactly the newest 1,000 keys of a session", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    const append = (key: string) => b.conversations.append({ sessionId: "w", createSession: true, idempotencyKey: key, messages: [{ role: "user", content: key }] });
+    assert.deepEqual(await append("k0"), { firstSeq: 1, lastSeq: 1 });
+    assert.deepEqual(await append("k1"), { firstSeq: 2, lastSeq: 2 });
+    for (let i = 2; i <= 1000; i += 50) await Promise.all(Array.from({ length: Math.min(50, 1001 - i) }, (_, j) => append(`k${i + j}`)));
+    const check = async (b: Backend) => {
+      assert.equal((await b.conversations.getSession("w")).lastSeq, 1001);
+      // 1,001 keyed appends: k0 is the one beyond the window, k1 the oldest still in it.
+      assert.deepEqual(await b.conversations.append({ sessionId: "w", idempotencyKey: "k1", messages: [{ role: "user" }] }), { firstSeq: 2, lastSeq: 2 });
+    };
+    await check(b);
+    const live = s.caps.durable ? await f.reopen() : b;
+    await check(live);
+    assert.deepEqual(await live.conversations.append({ sessionId: "w", idempotencyKey: "k0", messages: [{ role: "user" }] }), { firstSeq: 1002, lastSeq: 1002 }, "a forgotten key appends again");
+    // That append's key is now the newest, so k1 fell out of the window.
+    assert.deepEqual(await live.conversations.append({ sessionId: "w", idempotencyKey: "k1", messages: [{ role: "user" }] }), { firstSeq: 1003, lastSeq: 1003 });
+    const kept = await live.conversations.append({ sessionId: "w", idempotencyKey: "k500", messages: [{ role: "user" }] });
+    assert.ok(kept.lastSeq <= 1001, "a key well inside the window is still remembered");
+    assert.equal((await live.conversations.getSession("w")).lastSeq, 1003);
+  });
+
+  test("messages: concurrent retries of one keyed append write once and all get its result", async (t) => {
+    const f = await s.open(t);
+    const stores = [f.backend, ...(s.caps.shared ? [await f.another(), await f.another()] : [])];
+    for (const create of [false, true]) {
+      const sessionId = create ? "fresh" : "existing";
+      if (!create) await f.backend.conversations.append({ sessionId, createSession: true, messages: [{ role: "system" }] });
+      const results = await Promise.all(
+        Array.from({ length: 9 }, (_, i) =>
+          stores[i % stores.length].conversations.append({ sessionId, createSession: create, idempotencyKey: "once", messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] }),
+        ),
+      );
+      const first = create ? 1 : 2;
+      for (const r of results) assert.deepEqual(r, { firstSeq: first, lastSeq: first + 1 });
+      const { items } = await f.backend.conversations.listMessages({ sessionId, limit: 100 });
+      assert.deepEqual(items.map((m) => m.seq), create ? [1, 2] : [1, 2, 3]);
+    }
+  });
+
+  test("messages: a keyed append whose flush failed is performed by its retry, not remembered", async (t) => {
+    if (!s.requires(t, "faults")) return;
+    const f = await s.open(t);
+    const b = f.backend;
+    await b.conversations.createSession({ id: "f" });
+    f.faults.failNextSync("EIO");
+    await assert.rejects(b.conversations.append({ sessionId: "f", idempotencyKey: "k", messages: [{ role: "user", content: "lost" }] }), { code: "BACKEND_UNAVAILABLE" });
+    assert.equal((await b.conversations.getSession("f")).lastSeq, 0, "the failed write is not visible");
+    assert.deepEqual(await b.conversations.append({ sessionId: "f", idempotencyKey: "k", messages: [{ role: "user", content: "kept" }] }), { firstSeq: 1, lastSeq: 1 });
+    assert.deepEqual(contents((await b.conversations.listMessages({ sessionId: "f", limit: 10 })).items), ["kept"]);
+    if (s.caps.durable) {
+      const again = await f.reopen();
+      assert.deepEqual(contents((await again.conversations.listMessages({ sessionId: "f", limit: 10 })).items), ["kept"]);
+      assert.deepEqual(await again.conversations.append({ sessionId: "f", idempotencyKey: "k", messages: [{ role: "user" }] }), { firstSeq: 1, lastSeq: 1 });
+    }
+  });
+
+  test("sessions: aliases find their session, belong to one session, and follow updates", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    await b.conversations.createSession({ id: "sk_v1_abc", aliases: ["agent:main:telegram:42", "tg"] });
+    assert.equal((await b.conversations.getSessionByAlias("tg")).id, "sk_v1_abc");
+    await assert.rejects(b.conversations.createSession({ id: "other", aliases: ["tg"] }), { code: "CONFLICT" });
+    await assert.rejects(b.conversations.getSession("other"), { code: "NOT_FOUND" }, "a refused create stores nothing");
+    await b.conversations.updateSession({ id: "sk_v1_abc", aliases: ["tg2"] });
+    await assert.rejects(b.conversations.getSessionByAlias("tg"), { code: "NOT_FOUND" });
+    const check = async (b: Backend) => {
+      assert.equal((await b.conversations.getSessionByAlias("tg2")).id, "sk_v1_abc");
+      await b.conversations.createSession({ id: `x${Date.now()}`, aliases: ["tg"] });
+    };
+    await check(b);
+    await b.conversations.deleteSession("sk_v1_abc");
+    await assert.rejects(b.conversations.getSessionByAlias("tg2"), { code: "NOT_FOUND" });
+    if (s.caps.durable) await assert.rejects((await f.reopen()).conversations.getSessionByAlias("tg2"), { code: "NOT_FOUND" });
   });
 }

@@ -10,6 +10,16 @@ import { TestClock } from "../helpers/clock.js";
 export interface Capabilities {
   /** Data survives close() and a new open() on the same location. */
   durable: boolean;
+  /** Several stores may have the same location open at once (other daemons, other hosts). */
+  shared?: boolean;
+  /** The factory can make the next writes' sync fail (FactoryContext.faults). */
+  faults?: boolean;
+}
+
+/** Injected storage failures, for backends that declare the "faults" capability. */
+export interface Faults {
+  /** The next durable write's flush fails with `code` (EIO, ENOSPC), once; nothing of it may be stored. */
+  failNextSync(code: "EIO" | "ENOSPC"): void;
 }
 
 export interface FactoryContext {
@@ -19,6 +29,8 @@ export interface FactoryContext {
   origin: string;
   /** Register cleanup to run after the test. */
   after(fn: () => Promise<void> | void): void;
+  /** Set by a factory whose backend declares "faults". */
+  faults?: Faults;
 }
 
 /** Opens a store on the isolated location; calling it again on the same ctx reopens that location. */
@@ -29,6 +41,10 @@ export interface Fixture {
   clock: TestClock;
   /** Close the store and open it again on the same data (durable backends only). */
   reopen(): Promise<Backend>;
+  /** A second store open on the same location at the same time ("shared" backends only); closed after the test. */
+  another(): Promise<Backend>;
+  /** Failure injection ("faults" backends only). */
+  readonly faults: Faults;
 }
 
 export interface Suite {
@@ -66,6 +82,17 @@ export function makeSuite(name: string, factory: BackendFactory, caps: Capabilit
         clock,
         get backend() {
           return backend;
+        },
+        get faults() {
+          if (!caps.faults || !ctx.faults) throw new Error(`${name} does not inject faults; guard with suite.requires(t, "faults")`);
+          return ctx.faults;
+        },
+        async another() {
+          if (!caps.shared) throw new Error(`${name} is not shared; guard with suite.requires(t, "shared")`);
+          const other = await factory(ctx);
+          await other.open();
+          cleanups.push(() => other.close());
+          return other;
         },
         async reopen() {
           if (!caps.durable) throw new Error(`${name} is not durable; guard reopen checks with suite.requires(t, "durable")`);

@@ -150,7 +150,7 @@ export class JsonlChangesets implements ChangesetStore, JsonlDomain {
 
   async get(id: string): Promise<ChangeSetWithEntries> {
     this.current(id);
-    await this.engine.journal.settled();
+    await this.engine.settled();
     const cs = this.applied.get(id); // the record and entry count the files hold now, read as one
     if (!cs) throw notFound("changeset", id);
     const entries = await this.files.readEntries(cs.planId, id, cs.lastSeq);
@@ -217,7 +217,7 @@ export class JsonlChangesets implements ChangesetStore, JsonlDomain {
 
   async getInvocation(id: string): Promise<ToolInvocation> {
     if (!this.invocations.has(id)) throw notFound("invocation", id);
-    await this.engine.journal.settled();
+    await this.engine.settled();
     const meta = this.invocations.get(id);
     const inv = meta && (await this.files.readInvocation(meta.planId, id));
     if (!inv) throw notFound("invocation", id);
@@ -227,7 +227,7 @@ export class JsonlChangesets implements ChangesetStore, JsonlDomain {
   async listInvocationsForPlan(q: PlanPageQuery): Promise<Page<ToolInvocation>> {
     const all = [...(this.invocationsByPlan.get(q.planId) ?? [])].map((id): [string, InvMeta] => [id, this.invocations.get(id) as InvMeta]);
     const { items: page, nextCursor } = pageByKey(all, ([id, m]) => [m.startedAt, id], q);
-    await this.engine.journal.settled();
+    await this.engine.settled();
     const items: ToolInvocation[] = [];
     for (let i = 0; i < page.length; i += READ_BATCH) {
       const read = await Promise.all(page.slice(i, i + READ_BATCH).map(([id]) => this.files.readInvocation(q.planId, id)));

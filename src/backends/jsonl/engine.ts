@@ -1,68 +1,448 @@
 /**
- * What every jsonl store shares: the journal, the file writer, and the appliers that turn a
- * committed op into memory and file changes. A store validates against memory, builds ops, and
- * calls `tx(ops)`: memory is updated at once (so the next call's checks see it), the ops are
- * journaled, and the call resolves when they are durable and in the files.
+ * The jsonl engine: units of work over an in-memory model, made durable by the journal.
+ *
+ * A unit runs alone in a serial section and reads the model; its writes are held until it returns,
+ * then applied to the model together with the file operations that persist them (vfs.ts), and its
+ * journal line is queued. The section is free again at once — the next unit decides while this
+ * one's line is being synced with others (group commit). The unit is answered when its line is
+ * durable. Memory follows durability in what anyone can observe: a unit that wrote nothing, and
+ * every plain read, is answered only once every line it might have seen is durable; if one of those
+ * failed, it runs again on the model as it was after the last durable line.
+ *
+ * When a journal write fails, every unit not yet durable is answered BACKEND_UNAVAILABLE (nothing
+ * of it is stored, anywhere), the file operations they queued are dropped, the model is reloaded
+ * from the files and the durable operations, and the journal is cut back to its last durable line;
+ * writes resume as soon as that succeeds, without a restart.
+ *
+ * Transition: stores not yet moved to src/core/ still register "legacy" appliers that change the
+ * model when a write is decided and write their own files after it is durable (engine.tx).
  */
 import { join } from "node:path";
-import { Journal, type Op } from "./journal.js";
+import type { Change, ChangeInput } from "../../domain/changes.js";
+import { backendUnavailable } from "../../domain/errors.js";
+import type { BackendLog } from "../contract.js";
+import { SerialSection, WriteSet } from "../common/section.js";
+import { Applier } from "./applier.js";
+import { nodeDisk, type Disk } from "./disk.js";
 import { FileIO } from "./fileio.js";
+import { Journal, type JournalLine, type Op } from "./journal.js";
+import { replayOps } from "./replay.js";
+import { Vfs, type FileOp } from "./vfs.js";
 
-export interface Applier<O extends Op = Op> {
-  /** Updates in-memory state. Synchronous: it runs inside the caller's atomic section. */
+/** Stores of the transition: change memory when a write is decided, write their files once it is durable. */
+export interface Applier_<O extends Op = Op> {
   memory?(op: O): void;
-  /** Writes the op to files. Must be idempotent: replay after a crash runs it again. */
   files?(op: O, io: FileIO): Promise<void>;
+}
+export type { Applier_ as LegacyApplier };
+
+/** What a port needs while its writes are applied: where to put the file operations. */
+export interface Files {
+  /** Returns the byte offset the text starts at. */
+  append(path: string, text: string): number;
+  cut(path: string, size: number): void;
+  replace(path: string, text: string): void;
+  remove(path: string): void;
+}
+
+/** A part of the model (one domain's port, the change log) that can be rebuilt from the files. */
+export interface Model {
+  /** Clears what it holds and reads it again through the vfs (files plus durable operations). */
+  load(): Promise<void>;
+}
+
+/** Records committed changes; the change log implements it. */
+export interface ChangeSink {
+  commit(changes: readonly ChangeInput[], at: string, j: number, files: Files): Change[];
+  commitLegacy(changes: readonly Change[], j: number, files: Files): void;
+  /** Lines up to `j` are durable. */
+  durable(j: number): void;
+}
+
+const APPLY_DELAY_MS = 20;
+const APPLY_NOW_BYTES = 4 * 1024 * 1024;
+const ROTATE_BYTES = 16 * 1024 * 1024;
+const RETRY_MS = [100, 200, 500, 1000];
+
+export interface UnitContext {
+  /** The unit's one timestamp. */
+  readonly now: string;
+  /** File operations of this unit go here (valid only while its writes are applied). */
+  readonly files: Files;
+  readonly writes: WriteSet;
+  change(c: ChangeInput): void;
 }
 
 export class Engine {
-  readonly io = new FileIO();
+  readonly vfs: Vfs;
+  readonly applier: Applier;
   readonly journal: Journal;
-  private readonly appliers = new Map<string, Applier>();
+  /** Transition: the file writer of legacy stores. */
+  readonly io = new FileIO();
+  private readonly section = new SerialSection();
+  private readonly models: Model[] = [];
+  private changeSink?: ChangeSink;
+  private current?: { j: number; ops: FileOp[] };
+  readonly files: Files;
+  private recovering?: Promise<void>;
+  /** Counts journal failures: a read or unit that saw the model before one must run again. */
+  private epoch = 0;
+  private applyTimer?: NodeJS.Timeout;
+  private applying?: Promise<void>;
+  private applyFailures = 0;
+  /** The last problem writing files or retiring the journal; cleared by the next success. */
+  lagError?: Error;
+  private checkpointing?: Promise<void>;
+  private closed = false;
+  /** Transition: a legacy store's memory ran ahead of a failed write; only a restart recovers. */
+  private legacyBroken = false;
+  private readonly legacy = new Map<string, Applier_>();
   private readonly afterApply: Array<(ops: Op[]) => void> = [];
+  private legacyQueue: Array<{ j: number; ops: Op[] }> = [];
+  private legacyLoop?: Promise<unknown>;
 
-  constructor(readonly dir: string) {
-    this.journal = new Journal(join(dir, "journal.jsonl"), {
-      applyFiles: (ops) => this.applyFiles(ops),
-      syncFiles: () => this.io.sync(),
-    });
-  }
-
-  register<O extends Op>(kind: string, applier: Applier<O>): void {
-    if (this.appliers.has(kind)) throw new Error(`op kind ${kind} registered twice`);
-    this.appliers.set(kind, applier);
-  }
-
-  /** Called with every batch once it is durable and applied (change-log watchers use it). */
-  onApplied(listener: (ops: Op[]) => void): void {
-    this.afterApply.push(listener);
+  constructor(
+    readonly dir: string,
+    private readonly now: () => Date,
+    readonly disk: Disk = nodeDisk,
+    private readonly log?: BackendLog,
+  ) {
+    this.vfs = new Vfs(dir, disk);
+    this.applier = new Applier(this.vfs);
+    this.journal = new Journal(disk, (name) => join(dir, name));
+    this.journal.onDurable = (j) => this.durable(j);
+    this.journal.onFailure = (lastDurable, err) => this.failed(lastDurable, err);
+    const op = <A extends unknown[]>(f: (j: number, ...a: A) => FileOp) => (...a: A): void => {
+      const cur = this.current;
+      if (!cur) throw new Error("jsonl engine: a file operation outside a unit's commit");
+      cur.ops.push(f(cur.j, ...a));
+    };
+    this.files = {
+      append: (path, text) => {
+        const cur = this.current;
+        if (!cur) throw new Error("jsonl engine: a file operation outside a unit's commit");
+        const o = this.vfs.append(path, text, cur.j);
+        cur.ops.push(o);
+        return (o as { o: number }).o;
+      },
+      cut: op((j, path: string, size: number) => this.vfs.cut(path, size, j)),
+      replace: op((j, path: string, text: string) => this.vfs.replace(path, text, j)),
+      remove: op((j, path: string) => this.vfs.remove(path, j)),
+    };
   }
 
   path(...parts: string[]): string {
     return join(this.dir, ...parts);
   }
 
-  tx(ops: Op[]): Promise<void> {
-    for (const op of ops) this.applier(op).memory?.(op);
-    return this.journal.commit(ops);
+  addModel(model: Model): void {
+    this.models.push(model);
   }
 
-  /** Re-applies transactions left in the journal by a previous run (memory and files). */
-  async replay(txs: Op[][]): Promise<void> {
-    for (const ops of txs) {
-      for (const op of ops) this.applier(op).memory?.(op);
-      await this.applyFiles(ops);
+  setChangeSink(sink: ChangeSink): void {
+    this.changeSink = sink;
+  }
+
+  // ---- units of work ----
+
+  /**
+   * Runs `fn` as a unit of work (see the file comment). `fn` gets the unit's context: its write set,
+   * where changes go; ports it builds from them queue their writes on the write set.
+   */
+  async unit<T>(fn: (ctx: UnitContext) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const { result, wait, wrote } = await this.section.run(() => this.decide(fn));
+      try {
+        await this.journal.durable(wait);
+        return result;
+      } catch (err) {
+        if (wrote || attempt > 0) throw err;
+        await this.recovering; // it saw a write that failed: run again on the reloaded model
+      }
     }
   }
 
-  private async applyFiles(ops: Op[]): Promise<void> {
-    for (const op of ops) await this.applier(op).files?.(op, this.io);
-    await this.io.flush();
-    for (const l of this.afterApply) l(ops);
+  private async decide<T>(fn: (ctx: UnitContext) => Promise<T>): Promise<{ result: T; wait: number; wrote: boolean }> {
+    await this.writable();
+    const epoch = this.epoch;
+    const writes = new WriteSet();
+    const changes: ChangeInput[] = [];
+    const at = this.now().toISOString();
+    const result = await fn({ now: at, files: this.files, writes, change: (c) => writes.push(() => changes.push(c)) });
+    if (writes.size === 0) return { result, wait: this.observed(epoch), wrote: false };
+    if (this.journal.failure || this.legacyBroken) throw this.journal.unavailable();
+    const j = this.journal.reserve();
+    this.current = { j, ops: [] };
+    try {
+      writes.apply();
+      this.changeSink?.commit(changes, at, j, this.files);
+    } catch (err) {
+      // The model may be half-changed: treat it like a failed write (reload, nothing acknowledged).
+      this.current = undefined;
+      this.journal.abandon(j, err);
+      throw err;
+    }
+    const line: Omit<JournalLine, "j"> = { w: this.current.ops };
+    this.current = undefined;
+    this.journal.submit(j, line);
+    return { result, wait: j, wrote: true };
   }
 
-  private applier(op: Op): Applier {
-    const a = this.appliers.get(op.k);
+  /** A plain read: answered once every line it might have seen is durable. */
+  async read<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.recovering;
+      const epoch = this.epoch;
+      const result = await fn();
+      try {
+        await this.journal.durable(this.observed(epoch));
+        return result;
+      } catch (err) {
+        if (attempt > 0) throw err;
+      }
+    }
+  }
+
+  /**
+   * The newest line whose effects a read that began in `epoch` may have seen: the last queued one;
+   * but if a write failed since, -1 (never durable: the read saw what the reload took back and must
+   * run again), and if the last queued line is one that failed before the read began, the last
+   * durable one (the reload had taken it back already).
+   */
+  private observed(epoch: number): number {
+    if (epoch !== this.epoch) return -1;
+    const q = this.journal.queuedJ;
+    return this.journal.hasFailed(q) ? this.journal.durableJ : q;
+  }
+
+  /** Waits for a running recovery; fails fast while the journal cannot be written. */
+  private async writable(): Promise<void> {
+    await this.recovering;
+    if (this.legacyBroken) throw backendUnavailable("a jsonl write failed while a store still held it in memory; restart the daemon to recover");
+    if (this.journal.failure && !(await this.journal.recover())) throw this.journal.unavailable();
+  }
+
+  private failed(lastDurable: number, err: Error): void {
+    this.epoch++;
+    this.log?.warn("jsonl journal write failed; unanswered writes fail and the model is reloaded from the files", { error: err.message, code: (err as NodeJS.ErrnoException).code });
+    if (this.legacyQueueAfter(lastDurable)) this.legacyBroken = true;
+    this.recovering = this.section
+      .run(async () => {
+        this.vfs.discardAfter(lastDurable);
+        for (const m of this.models) await m.load();
+        this.retryRecover(0);
+      })
+      .catch((e: unknown) => {
+        this.legacyBroken = true; // the model could not be rebuilt: nothing can be trusted until a restart
+        this.log?.warn("jsonl model could not be reloaded after a failed write; restart the daemon", { error: String(e) });
+      })
+      .finally(() => {
+        this.recovering = undefined;
+      });
+  }
+
+  /** Cuts the journal back in the background until it holds (disk space returned, EIO gone). */
+  private retryRecover(attempt: number): void {
+    if (this.closed || !this.journal.failure) return;
+    const t = setTimeout(() => {
+      void this.journal.recover().then((ok) => {
+        if (ok) this.log?.info("jsonl journal writable again");
+        else this.retryRecover(attempt + 1);
+      });
+    }, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]);
+    t.unref();
+  }
+
+  // ---- after durability: files, legacy appliers, checkpoints ----
+
+  private durable(j: number): void {
+    this.changeSink?.durable(j);
+    this.scheduleApply();
+    const ready = this.legacyQueue.filter((b) => b.j <= j);
+    if (ready.length > 0) {
+      this.legacyQueue = this.legacyQueue.filter((b) => b.j > j);
+      this.runLegacy(ready);
+    }
+    if (this.journal.size >= ROTATE_BYTES && !this.journal.hasOld) this.checkpoint().catch(() => undefined);
+  }
+
+  private scheduleApply(): void {
+    if (this.applyTimer || this.applying) return;
+    const delay = this.vfs.queuedBytes >= APPLY_NOW_BYTES ? 0 : this.applyFailures > 0 ? RETRY_MS[Math.min(this.applyFailures - 1, RETRY_MS.length - 1)] : APPLY_DELAY_MS;
+    this.applyTimer = setTimeout(() => {
+      this.applyTimer = undefined;
+      void this.applyNow();
+    }, delay);
+    this.applyTimer.unref();
+  }
+
+  /** Writes every durable file operation to the files now. */
+  applyNow(): Promise<void> {
+    this.applying ??= (async () => {
+      try {
+        await this.applier.apply(this.journal.durableJ);
+        if (this.applyFailures > 0) this.log?.info("jsonl files are up to date again");
+        this.applyFailures = 0;
+        this.lagError = undefined;
+      } catch (err) {
+        this.applyFailures++;
+        this.lagError = err as Error;
+        if (this.applyFailures === 1) this.log?.warn("jsonl files could not be brought up to date; the journal keeps the writes and it is tried again", { error: String(err) });
+      }
+    })().finally(() => {
+      this.applying = undefined;
+      if (this.vfs.queuedBytes > 0 || this.applier.appliedJ < this.journal.durableJ) this.scheduleApply();
+    });
+    return this.applying;
+  }
+
+  /**
+   * Retires the journal's lines once the files hold them durably: rotates to a new segment, writes
+   * and fsyncs every file the old segment covers, then deletes it. Writes go on meanwhile.
+   */
+  checkpoint(): Promise<void> {
+    this.checkpointing ??= (async () => {
+      try {
+        if (!this.journal.hasOld) await this.journal.rotate();
+        if (this.journal.failure) throw this.journal.failure;
+        const last = this.journal.oldLastJ;
+        await this.settled();
+        while (this.applier.appliedJ < last) {
+          await this.applyNow();
+          if (this.lagError) throw this.lagError;
+          if (this.applier.appliedJ < last) await new Promise((r) => setTimeout(r, 5));
+        }
+        await this.applier.sync();
+        await this.io.sync();
+        await this.journal.retireOld();
+      } catch (err) {
+        this.lagError = err as Error;
+        throw err;
+      }
+    })().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
+  }
+
+  /** Everything durable into the files, synced, journal empty; for close. */
+  async flushAll(): Promise<void> {
+    await this.section.run(async () => undefined);
+    await this.journal.idle();
+    await this.checkpoint();
+    if (this.journal.size > 0) await this.checkpoint();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.applyTimer);
+    await this.applying;
+    await this.journal.close();
+    await this.applier.close();
+    await this.io.close();
+  }
+
+  // ---- open ----
+
+  /** Reads the journal and writes what it holds into the files (exact offsets: harmless if already there). */
+  async openJournal(): Promise<JournalLine[]> {
+    const lines = await this.journal.open();
+    await replayOps(this.disk, this.dir, lines.flatMap((l) => l.w ?? []));
+    return lines;
+  }
+
+  /** After the stores loaded: replays legacy ops, syncs everything and starts an empty journal. */
+  async finishOpen(lines: JournalLine[]): Promise<void> {
+    for (const line of lines) {
+      const ops = line.l ?? [];
+      for (const op of ops) this.legacyApplier(op).memory?.(op);
+      for (const op of ops) await this.legacyApplier(op).files?.(op, this.io);
+      await this.io.flush();
+      for (const l of this.afterApply) l(ops);
+    }
+    await this.io.sync();
+    await this.journal.reset();
+    await this.disk.syncDir(this.dir);
+  }
+
+  // ---- transition: stores that still decide in the backend ----
+
+  register<O extends Op>(kind: string, applier: Applier_<O>): void {
+    if (this.legacy.has(kind)) throw new Error(`op kind ${kind} registered twice`);
+    this.legacy.set(kind, applier);
+  }
+
+  onApplied(listener: (ops: Op[]) => void): void {
+    this.afterApply.push(listener);
+  }
+
+  /** A legacy store's write: memory now, journaled, files after it is durable. */
+  tx(ops: Op[]): Promise<void> {
+    if (this.journal.failure || this.legacyBroken || this.recovering) return Promise.reject(this.journal.unavailable());
+    const changes: Change[] = [];
+    const legacy: Op[] = [];
+    for (const op of ops) {
+      if (op.k === "chg") changes.push((op as Op & { c: Change }).c);
+      else {
+        this.legacyApplier(op).memory?.(op);
+        legacy.push(op);
+      }
+    }
+    const j = this.journal.reserve();
+    this.current = { j, ops: [] };
+    try {
+      this.changeSink?.commitLegacy(changes, j, this.files);
+    } finally {
+      const line: Omit<JournalLine, "j"> = { w: this.current.ops, l: legacy };
+      this.current = undefined;
+      this.journal.submit(j, line);
+    }
+    if (legacy.length > 0) this.legacyQueue.push({ j, ops: legacy });
+    // Answered once its files are written too, as these stores always were (their compactions rely on it).
+    return this.journal.durable(j).then(() => this.settled());
+  }
+
+  private legacyQueueAfter(j: number): boolean {
+    return this.legacyQueue.some((b) => b.j > j);
+  }
+
+  /** Applies durable legacy batches in order, one at a time, after any exclusive section queued before them. */
+  private runLegacy(batches: Array<{ j: number; ops: Op[] }>): void {
+    void this.chainLegacy(async () => {
+      const ops = batches.flatMap((b) => b.ops);
+      try {
+        for (const op of ops) await this.legacyApplier(op).files?.(op, this.io);
+        await this.io.flush();
+      } catch (err) {
+        this.legacyBroken = true;
+        this.log?.warn("jsonl: a store's files could not be written; restart the daemon", { error: String(err) });
+      }
+      for (const l of this.afterApply) l(ops);
+    });
+  }
+
+  /** Runs `fn` after every legacy step queued before it; at once (synchronously up to its first await) when none is. */
+  private chainLegacy(fn: () => Promise<void>): Promise<void> {
+    const run = this.legacyLoop ? this.legacyLoop.then(fn) : fn();
+    const tail = run.catch(() => undefined).finally(() => {
+      if (this.legacyLoop === tail) this.legacyLoop = undefined;
+    });
+    this.legacyLoop = tail;
+    return run;
+  }
+
+  /** Resolves once every legacy write acknowledged before this call is in its files (read-your-writes). */
+  async settled(): Promise<void> {
+    await this.legacyLoop;
+  }
+
+  /** Runs `fn` with no legacy file write in progress (legacy compaction and pruning). */
+  runExclusive(fn: () => Promise<void>): Promise<void> {
+    return this.chainLegacy(fn);
+  }
+
+  private legacyApplier(op: Op): Applier_ {
+    const a = this.legacy.get(op.k);
     if (!a) throw new Error(`journal holds an op of unknown kind ${JSON.stringify(op.k)}`);
     return a;
   }

@@ -2,6 +2,9 @@
 import { promises as fs, type Stats } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { linesBackward, type Line } from "./lines.js";
+
+export type { Line };
 
 /** fsync a directory so a rename or unlink inside it is durable. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -40,70 +43,28 @@ export async function statOrUndefined(path: string): Promise<Stats | undefined> 
   }
 }
 
-export interface Line {
-  text: string;
-  /** Byte offset of the line's first byte. */
-  offset: number;
-}
-
-const CHUNK = 64 * 1024;
-
 /**
- * Complete lines of a file, read backwards from the end, newest first, until `stop` returns true
- * for a line (that line is included) or the file's start. Reads only as many chunks as needed, so
- * taking the last N lines costs O(N), not O(file). A torn last line (no trailing newline) is skipped.
+ * Complete lines of a disk file, newest first, until `stop` returns true for one (included); see
+ * lines.ts. Used by stores that read their files directly (transition).
  */
 export async function readLinesBackward(path: string, stop: (line: Line) => boolean): Promise<Line[]> {
-  let fd: fs.FileHandle;
+  let fh: fs.FileHandle;
   try {
-    fd = await fs.open(path, "r");
+    fh = await fs.open(path, "r");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
   try {
-    const out: Line[] = [];
-    let pos = (await fd.stat()).size;
-    let tail = Buffer.alloc(0); // bytes after `pos` that do not yet form a complete line
-    let skippingTorn = true;
-    while (pos > 0) {
-      const len = Math.min(CHUNK, pos);
-      pos -= len;
-      const buf = Buffer.alloc(len);
-      await fd.read(buf, 0, len, pos);
-      let data = Buffer.concat([buf, tail]); // covers [pos, pos + data.length)
-      if (skippingTorn) {
-        const nl = data.lastIndexOf(0x0a);
-        if (nl === -1) {
-          tail = data;
-          continue;
-        }
-        data = data.subarray(0, nl + 1);
-        skippingTorn = false;
-      }
-      let end = data.length - 1; // the newline that ends the current line
-      let nl = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
-      while (nl !== -1) {
-        if (end > nl + 1) {
-          const line = { text: data.subarray(nl + 1, end).toString("utf8"), offset: pos + nl + 1 };
-          out.push(line);
-          if (stop(line)) return out;
-        }
-        end = nl;
-        nl = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
-      }
-      if (pos === 0 && end > 0) {
-        const line = { text: data.subarray(0, end).toString("utf8"), offset: 0 };
-        out.push(line);
-        if (stop(line)) return out;
-      }
-      tail = data.subarray(0, end + 1);
-    }
-    return out;
+    const size = (await fh.stat()).size;
+    const file = { size, read: async (b: Buffer, o: number, l: number, p: number) => (await fh.read(b, o, l, p)).bytesRead, close: async () => undefined };
+    return await linesBackward(file, stop);
   } finally {
-    await fd.close();
+    await fh.close();
   }
 }
+
+const CHUNK = 64 * 1024;
 
 /**
  * Cut a torn last line (bytes after the final newline) left by a crash. Returns the bytes removed.

@@ -155,7 +155,7 @@ export class JsonlHistory implements HistoryStore, JsonlDomain {
 
   private maybeCompact(): void {
     if (this.compaction || this.lines <= this.keep + Math.max(Math.ceil(this.keep / 4), 64)) return;
-    this.compaction = this.engine.journal
+    this.compaction = this.engine
       .runExclusive(() => this.compact())
       .catch((err: unknown) => this.opts.log?.warn("jsonl history: pruning history.jsonl failed; it is retried after the next append", { error: String(err) }))
       .finally(() => {
@@ -189,7 +189,7 @@ export class JsonlHistory implements HistoryStore, JsonlDomain {
   async list(q: HistoryQuery): Promise<Page<HistoryEntry>> {
     const fromCursor = q.cursor === undefined ? Infinity : Number(decodeCursor(q.cursor, 1)[0]);
     const before = Math.min(q.beforeSeq ?? Infinity, fromCursor);
-    await this.engine.journal.settled();
+    await this.engine.settled();
     for (;;) {
       const generation = this.generation;
       if (generation % 2 === 1) {

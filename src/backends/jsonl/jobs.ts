@@ -80,7 +80,7 @@ export class JsonlJobs implements JobStore, JsonlDomain {
 
   /** Brings memory in line with what `schedules/<name>` now holds (see the file comment). */
   private async reconcile(name: string): Promise<void> {
-    await this.engine.journal.settled();
+    await this.engine.settled();
     const { edits, names, entries } = this.m;
     const text = await readOrUndefined(this.engine.path("schedules", name));
     if (text === undefined) {

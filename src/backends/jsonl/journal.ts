@@ -1,211 +1,273 @@
 /**
- * The jsonl backend's write-ahead journal. Every write is one line (a transaction of ops) appended
- * to `journal.jsonl`; one fdatasync covers every transaction queued while the previous one ran
- * (group commit), however many files those writes touch, and then the writers are acknowledged.
- * A second loop applies committed ops to the human-readable files, in order, while the next batch
- * is being synced; readers call `settled()` first so they see every acknowledged write. On open,
- * transactions still in the journal are applied again (appliers are idempotent), so a crash at any
- * point loses no acknowledged write. A checkpoint fsyncs the files written since the last one and
- * empties the journal.
+ * The jsonl backend's write-ahead journal: one line per unit of work, numbered `j`. Lines queued
+ * while a write is in flight go out together in the next write and share its one fdatasync (group
+ * commit). A line is durable once that sync returns; only then is its unit answered.
+ *
+ * A failed write or sync fails its batch and everything queued after it: none of it was
+ * acknowledged, and the journal is cut back to the end of the last durable line (`recover`), so a
+ * later restart cannot resurrect a write its caller was told had failed. Until `recover` succeeds
+ * every commit fails at once.
+ *
+ * Segments: `journal.jsonl` is written; `rotate` renames it to `journal.old.jsonl` and starts a new
+ * one, so a checkpoint can retire the old segment once the files it covers are synced, while
+ * writes go on. Open replays `journal.old.jsonl` (if any), then `journal.jsonl`.
  */
-import { promises as fs } from "node:fs";
 import { backendUnavailable } from "../../domain/errors.js";
-import { repairTornTail } from "./files.js";
+import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
+import type { FileOp } from "./vfs.js";
 
+/** An op of a store that still applies its own writes (transition; see engine.ts). */
 export interface Op {
   k: string;
 }
 
-export interface JournalHooks {
-  /** Applies a batch of committed ops to the files (idempotently: also used for replay). */
-  applyFiles(ops: Op[]): Promise<void>;
-  /** Makes every file written since the last checkpoint durable (fsync files and directories). */
-  syncFiles(): Promise<void>;
+/** One unit of work as journaled: its file ops, and (transition) ops of stores that apply their own. */
+export interface JournalLine {
+  j: number;
+  w?: FileOp[];
+  l?: Array<{ k: string }>;
 }
 
-interface Pending {
-  line: string;
-  ops: Op[];
+interface Waiter {
+  j: number;
   resolve: () => void;
-  reject: (err: unknown) => void;
+  reject: (err: Error) => void;
 }
 
-const CHECKPOINT_BYTES = 16 * 1024 * 1024;
+export const ACTIVE = "journal.jsonl";
+export const OLD = "journal.old.jsonl";
 
 export class Journal {
-  private fh?: fs.FileHandle;
-  private queue: Pending[] = [];
-  private exclusive: Array<{ fn: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private running?: Promise<void>;
-  private applyQueue: Op[][] = [];
-  private applying?: Promise<void>;
-  /** Batches handed to the apply loop, and batches it has finished: readers wait for the gap. */
-  private queuedBatches = 0;
-  private appliedBatches = 0;
-  private settledWaiters: Array<{ target: number; resolve: () => void }> = [];
-  private failure?: NodeJS.ErrnoException;
-  private bytes = 0;
-  /** Counts fdatasync calls, for tests and stats (group commit shows as syncs < commits). */
+  private fh?: DiskFile;
+  /** Bytes of durable lines in the active segment (the write position). */
+  size = 0;
+  private queue: string[] = [];
+  private queueEnd = 0;
+  private waiters: Waiter[] = [];
+  private writing?: Promise<void>;
+  private rotateWanted?: () => void;
+  private abandoned?: unknown;
+  /** Last j handed out, last j durable. */
+  queuedJ = 0;
+  durableJ = 0;
+  /** Set when a write failed and the journal was not cut back yet: commits fail fast. */
+  failure?: Error;
+  /** Ranges (from, to] of j whose lines failed: their units were answered with an error. */
+  private failed: Array<[number, number]> = [];
+  /** True while `journal.old.jsonl` exists. */
+  hasOld = false;
+  /** The last j in the old segment. */
+  oldLastJ = 0;
   syncs = 0;
   commits = 0;
+  /** Called after every durable batch with the new durableJ. */
+  onDurable?: (j: number) => void;
+  /** Called once per failure with the j of the last durable line. */
+  onFailure?: (lastDurable: number, err: Error) => void;
 
   constructor(
-    private readonly path: string,
-    private readonly hooks: JournalHooks,
+    private readonly disk: Disk,
+    private readonly path: (name: string) => string,
   ) {}
 
-  /** Opens the journal and returns the transactions a previous run left in it, oldest first. */
-  async open(): Promise<Op[][]> {
-    await repairTornTail(this.path);
-    let text = "";
+  /** Reads both segments; returns their complete lines, oldest first. A torn last line is cut off. */
+  async open(): Promise<JournalLine[]> {
+    const lines: JournalLine[] = [];
+    for (const name of [OLD, ACTIVE]) {
+      let text: string;
+      try {
+        text = (await this.disk.readFile(this.path(name))).toString("utf8");
+      } catch (err) {
+        if (errno(err) === "ENOENT") continue;
+        throw err;
+      }
+      const parts = text.split("\n");
+      const torn = parts.pop() ?? "";
+      if (torn !== "" && name === OLD) throw new Error(`${name} ends in a torn line; it was complete when it was retired`);
+      parts.forEach((raw, i) => {
+        if (raw === "") return;
+        let line: JournalLine;
+        try {
+          line = JSON.parse(raw) as JournalLine;
+        } catch {
+          throw new Error(`${name}:${i + 1} is not a JSON line; the data directory was damaged`);
+        }
+        if (typeof line.j !== "number") {
+          throw new Error(`${name}:${i + 1} is a journal line of an older agentstate (no "j"); open this data directory with that version once to apply it`);
+        }
+        lines.push(line);
+      });
+    }
+    return lines;
+  }
+
+  /** Starts an empty journal (after open replayed and synced what was in it). */
+  async reset(): Promise<void> {
+    const fh = await this.disk.open(this.path(ACTIVE), "w");
+    await fh.datasync();
+    this.fh = fh;
+    this.size = 0;
+    await unlessMissing(this.disk.unlink(this.path(OLD)));
+    this.hasOld = false;
+  }
+
+  /** The next j. The caller submits it in the same synchronous step, so j order is queue order. */
+  reserve(): number {
+    if (this.failure) throw this.unavailable();
+    return ++this.queuedJ;
+  }
+
+  submit(j: number, line: Omit<JournalLine, "j">): void {
+    this.queue.push(JSON.stringify({ j, ...line }) + "\n");
+    this.queueEnd = j;
+    this.kick();
+  }
+
+  /** A reserved line that will never be submitted (its unit broke while applying): fail what is not durable. */
+  abandon(j: number, err: unknown): void {
+    this.queueEnd = Math.max(this.queueEnd, j);
+    if (this.writing) this.abandoned = err;
+    else this.fail(this.durableJ, err);
+  }
+
+  /** Resolves when nothing is being written or queued. */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Resolves once line `j` is durable; rejects if it failed. */
+  durable(j: number): Promise<void> {
+    if (j < 0 || this.hasFailed(j)) return Promise.reject(this.unavailable());
+    if (j <= this.durableJ) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ j, resolve, reject }));
+  }
+
+  /** True when line `j` was queued and then lost to a failed write. */
+  hasFailed(j: number): boolean {
+    return this.failed.some(([from, to]) => j > from && j <= to);
+  }
+
+  /** Renames the active segment to `journal.old.jsonl` between two writes and starts a new one. */
+  rotate(): Promise<void> {
+    if (this.hasOld) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.rotateWanted = resolve;
+      this.kick();
+    });
+  }
+
+  /** Removes the retired segment (its files are synced). */
+  async retireOld(): Promise<void> {
+    await unlessMissing(this.disk.unlink(this.path(OLD)));
+    await this.disk.syncDir(this.path("."));
+    this.hasOld = false;
+  }
+
+  /** Cuts the active segment back to its last durable line; clears the failure when that holds. */
+  async recover(): Promise<boolean> {
+    if (!this.failure) return true;
+    await this.writing;
     try {
-      text = await fs.readFile(this.path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
+      await this.fh.truncate(this.size);
+      await this.fh.datasync();
+    } catch {
+      await this.fh?.close().catch(() => undefined);
+      this.fh = undefined; // reopen next time (an EMFILE or a bad handle may have caused it)
+      return false;
     }
-    const txs: Op[][] = [];
-    for (const line of text.split("\n")) {
-      if (line === "") continue;
-      txs.push((JSON.parse(line) as { ops: Op[] }).ops);
-    }
-    this.fh = await fs.open(this.path, "a", 0o600);
-    this.bytes = Buffer.byteLength(text);
-    return txs;
-  }
-
-  /**
-   * Queues `ops` as one transaction. Resolves once it is durable and applied to the files.
-   * After an I/O failure every commit fails with BACKEND_UNAVAILABLE: memory may then be ahead of
-   * disk, so the daemon must be restarted (it replays the journal).
-   */
-  commit(ops: Op[]): Promise<void> {
-    if (this.failure) return Promise.reject(this.unavailable());
-    const line = JSON.stringify({ ops }) + "\n";
-    return new Promise((resolve, reject) => {
-      this.queue.push({ line, ops, resolve, reject });
-      this.kick();
-    });
-  }
-
-  /** Runs `fn` between batches, with no write in progress (checkpoints, compaction, pruning). */
-  runExclusive(fn: () => Promise<void>): Promise<void> {
-    if (this.failure) return Promise.reject(this.unavailable());
-    return new Promise((resolve, reject) => {
-      this.exclusive.push({ fn, resolve, reject });
-      this.kick();
-    });
-  }
-
-  checkpoint(): Promise<void> {
-    return this.runExclusive(() => this.doCheckpoint());
-  }
-
-  get healthy(): boolean {
-    return this.failure === undefined;
+    this.failure = undefined;
+    return true;
   }
 
   async close(): Promise<void> {
-    await this.running;
-    await this.settled();
-    if (this.fh && !this.failure) await this.doCheckpoint();
+    while (this.writing) await this.writing;
     await this.fh?.close();
     this.fh = undefined;
   }
 
   private kick(): void {
-    this.running ??= this.loop().finally(() => {
-      this.running = undefined;
-      if (this.queue.length > 0 || this.exclusive.length > 0) this.kick();
+    this.writing ??= this.loop().finally(() => {
+      this.writing = undefined;
+      if ((this.queue.length > 0 && !this.failure) || this.rotateWanted) this.kick();
     });
   }
 
   private async loop(): Promise<void> {
-    while (this.queue.length > 0 || this.exclusive.length > 0) {
-      if (this.queue.length > 0) await this.flush(this.queue.splice(0));
-      const jobs = this.exclusive.splice(0);
-      if (jobs.length > 0 || this.bytes >= CHECKPOINT_BYTES) await this.settled();
-      for (const job of jobs) {
-        await job.fn().then(job.resolve, (err: unknown) => {
-          job.reject(err);
-        });
+    for (;;) {
+      if (this.abandoned !== undefined) {
+        const err = this.abandoned;
+        this.abandoned = undefined;
+        this.fail(this.durableJ, err);
+        return;
       }
-      if (this.bytes >= CHECKPOINT_BYTES && !this.failure) await this.doCheckpoint().catch((err: unknown) => this.fail(err));
+      if (this.rotateWanted && !this.failure) await this.doRotate();
+      if (this.queue.length === 0 || this.failure) return;
+      const batch = this.queue.splice(0);
+      const last = this.queueEnd;
+      try {
+        const fh = (this.fh ??= await this.disk.open(this.path(ACTIVE), "r+"));
+        const data = Buffer.from(batch.join(""), "utf8");
+        await fh.writeAll(data, this.size);
+        await fh.datasync();
+        this.size += data.length;
+        this.syncs++;
+        this.commits += batch.length;
+      } catch (err) {
+        this.fail(this.durableJ, err);
+        return;
+      }
+      this.durableJ = last;
+      this.onDurable?.(last); // first: what waiters go on to read must already show the batch
+      this.settle();
     }
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
-    if (this.failure) {
-      for (const p of batch) p.reject(this.unavailable());
-      return;
-    }
+  private async doRotate(): Promise<void> {
+    const done = this.rotateWanted;
+    this.rotateWanted = undefined;
     try {
-      const fh = this.fh;
-      if (!fh) throw new Error("journal is not open");
-      const text = batch.map((p) => p.line).join("");
-      await fh.write(text);
-      await fh.datasync();
-      this.syncs++;
-      this.commits += batch.length;
-      this.bytes += Buffer.byteLength(text);
+      await this.fh?.close();
+      this.fh = undefined;
+      await this.disk.rename(this.path(ACTIVE), this.path(OLD));
+      this.hasOld = true;
+      this.oldLastJ = this.durableJ;
+      this.fh = await this.disk.open(this.path(ACTIVE), "w");
+      await this.fh.datasync();
+      await this.disk.syncDir(this.path("."));
+      this.size = 0;
     } catch (err) {
-      this.fail(err);
-      for (const p of batch) p.reject(this.unavailable());
-      return;
+      this.fail(this.durableJ, err);
     }
-    this.applyQueue.push(batch.flatMap((p) => p.ops));
-    this.queuedBatches++;
-    this.applying ??= this.applyLoop();
-    for (const p of batch) p.resolve();
+    done?.();
   }
 
-  /** Applies committed batches to the files, oldest first, several batches at a time. */
-  private async applyLoop(): Promise<void> {
-    try {
-      while (this.applyQueue.length > 0) {
-        const batches = this.applyQueue.splice(0);
-        try {
-          await this.hooks.applyFiles(batches.flat());
-        } catch (err) {
-          this.fail(err);
-        }
-        this.appliedBatches += batches.length;
-        this.wakeReaders();
-      }
-    } finally {
-      this.applying = undefined;
-    }
-  }
-
-  private wakeReaders(): void {
-    const still: typeof this.settledWaiters = [];
-    for (const w of this.settledWaiters) {
-      if (w.target <= this.appliedBatches || this.failure) w.resolve();
+  private settle(): void {
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.j <= this.durableJ && !this.hasFailed(w.j)) w.resolve();
       else still.push(w);
     }
-    this.settledWaiters = still;
+    this.waiters = still;
   }
 
-  /** Resolves once every write acknowledged before this call is in the files (read-your-writes). */
-  settled(): Promise<void> {
-    const target = this.queuedBatches;
-    if (target <= this.appliedBatches) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push({ target, resolve }));
+  private fail(lastDurable: number, err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.failure = e;
+    this.failed.push([lastDurable, this.queuedJ]);
+    this.queue = [];
+    const failed = this.unavailable();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (w.j <= lastDurable && !this.hasFailed(w.j)) w.resolve();
+      else w.reject(failed);
+    }
+    this.onFailure?.(lastDurable, e);
   }
 
-  private async doCheckpoint(): Promise<void> {
-    await this.hooks.syncFiles();
-    await this.fh?.truncate(0);
-    await this.fh?.datasync();
-    this.bytes = 0;
-  }
-
-  private fail(err: unknown): void {
-    this.failure ??= err instanceof Error ? err : new Error(String(err));
-    for (const p of this.queue.splice(0)) p.reject(this.unavailable());
-  }
-
-  private unavailable() {
-    const code = this.failure?.code ?? "EIO";
-    return backendUnavailable(`the jsonl journal could not be written (${code}); restart the daemon to recover`);
+  unavailable(): Error {
+    const code = errno(this.failure) ?? "EIO";
+    return backendUnavailable(`the jsonl journal could not be written (${code}); nothing of this request was stored, and a retry is safe once the cause is gone`);
   }
 }

@@ -141,7 +141,7 @@ export class JsonlLedger implements LedgerStore, JsonlDomain {
       if (typeof ts !== "string" || typeof key !== "string") throw invalidParams("cursor is not one this server issued", "/cursor");
       after = { ts, idHash: key };
     }
-    await this.engine.journal.settled();
+    await this.engine.settled();
     const want = q.limit + 1;
     const low = after !== undefined && (q.since === undefined || after.ts > q.since) ? after.ts : q.since;
     const segments = this.index.overlapping(low, q.until).sort((a, b) => (a.minTs < b.minTs ? -1 : a.minTs > b.minTs ? 1 : a.offset - b.offset));
@@ -174,7 +174,7 @@ export class JsonlLedger implements LedgerStore, JsonlDomain {
 
   /** Streams the segments whose ts span meets [since, until), in file order. */
   async summary(q: LedgerSummaryQuery): Promise<SummaryRow[]> {
-    await this.engine.journal.settled();
+    await this.engine.settled();
     const builder = new SummaryBuilder(q);
     const segments: Segment[] = this.index.overlapping(q.since, q.until);
     await this.withFile(async (fh) => {

@@ -197,7 +197,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
   private maybeCompactIndex(): void {
     if (this.compaction || this.indexLines <= 4 * this.plans.size + 256) return;
     const path = this.engine.path("plans", INDEX);
-    this.compaction = this.engine.journal
+    this.compaction = this.engine
       .runExclusive(async () => {
         const lines: string[] = [];
         for (const p of this.plans.values()) {
@@ -217,7 +217,7 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
 
   /** Brings memory in line with what `plans/<name>` now holds (see the file comment). */
   private async reconcile(name: string): Promise<void> {
-    await this.engine.journal.settled();
+    await this.engine.settled();
     const text = await fs.readFile(this.engine.path("plans", name), "utf8").catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") return undefined;
       throw err;

@@ -28,8 +28,8 @@ export const CONVERSATION_WRITES: ReadonlySet<string> = new Set<keyof Conversati
 export class MemoryConversationsPort implements ConversationsReadPort, ConversationsWritePort {
   protected readonly sessions = new Map<string, Session>();
   protected readonly aliases = new Map<string, string>();
-  /** Per session: key → result, oldest first. */
-  protected readonly keys = new Map<string, Map<string, AppendResult>>();
+  /** Per session: key → result and its order `n`, oldest first. */
+  protected readonly keys = new Map<string, Map<string, { result: AppendResult; n: number }>>();
   private readonly bodies = new Map<string, Message[]>();
 
   async session(id: string) {
@@ -67,7 +67,7 @@ export class MemoryConversationsPort implements ConversationsReadPort, Conversat
 
   async appendKey(sessionId: string, key: string) {
     const r = this.keys.get(sessionId)?.get(key);
-    return r && { ...r };
+    return r && { ...r.result };
   }
 
   putSession(next: Session, prev: Session | undefined): void {
@@ -100,11 +100,11 @@ export class MemoryConversationsPort implements ConversationsReadPort, Conversat
     if (list) list.splice(0, indexOfSeq(list, seq));
   }
 
-  putAppendKey(sessionId: string, key: string, result: AppendResult, _n: number): void {
+  putAppendKey(sessionId: string, key: string, result: AppendResult, n: number): void {
     let keys = this.keys.get(sessionId);
     if (!keys) this.keys.set(sessionId, (keys = new Map()));
     keys.delete(key);
-    keys.set(key, { ...result });
+    keys.set(key, { result: { ...result }, n });
   }
 
   pruneAppendKeys(sessionId: string, keep: number): void {
