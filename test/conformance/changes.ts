@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Change } from "../../src/domain/changes.js";
+import { compareCursors } from "../../src/domain/cursor.js";
 import type { Suite } from "./harness.js";
 
 async function all(log: { since(c: string | undefined, n: number): Promise<{ changes: Change[] }> }, from?: string) {
@@ -85,5 +86,60 @@ export function changesConformance(s: Suite): void {
     assert.equal((await b.changes.since(before[0].cursor, 10)).reset, true);
     assert.equal((await b.changes.since(before[5].cursor, 10)).reset, false);
     await assert.rejects(b.changes.since("not-a-cursor-at-all", 10), { code: "INVALID_PARAMS" });
+  });
+
+  test("changes: pruning while subscribers resume never leaves a silent gap (R11)", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    const seen: Change[] = [];
+    const stop = b.changes.watch((c) => seen.push(c));
+    t.after(stop);
+    const write = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await b.conversations.append({ sessionId: "r11", createSession: true, messages: [{ role: "user" }] });
+        f.clock.advance(1000);
+      }
+    };
+    // A watcher may start reading a moment after watch() returns: write until it sees something.
+    for (let deadline = Date.now() + 5000; seen.length === 0 && Date.now() < deadline; ) {
+      await write(1);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const firstSeen = seen[0].cursor;
+    await write(30);
+    const early = (await all(b.changes)).filter((_, i) => i % 3 === 0);
+    const checks: Array<{ from: string; changes: Change[]; reset: boolean }> = [];
+    const readers = async () => {
+      for (let round = 0; round < 20; round++) {
+        const known = [...early, ...(await all(b.changes)).filter((_, i) => i % 5 === 0)];
+        for (const c of known) checks.push({ from: c.cursor, ...(await b.changes.since(c.cursor, 7)) });
+        await new Promise((r) => setTimeout(r, 1)); // let the pruner's writes in
+      }
+    };
+    const pruner = async () => {
+      for (let round = 0; round < 10; round++) {
+        await b.changes.prune(new Date(f.clock.now().getTime() - 20_000), 5);
+        await write(3);
+      }
+    };
+    await Promise.all([readers(), pruner(), readers()]);
+    const deadline = Date.now() + 5000;
+    const head = await b.changes.head();
+    while (seen.at(-1)?.cursor !== head && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Every change ever written, in cursor order, as a live watcher saw them: a resumed read that
+    // is not a reset must be exactly the next changes after its cursor.
+    const order = new Map(seen.map((c, i) => [c.cursor, i]));
+    let resets = 0;
+    for (const { from, changes, reset } of checks) {
+      if (reset) {
+        resets++;
+        continue;
+      }
+      if (compareCursors(from, firstSeen) < 0) continue; // written before the watcher was reading
+      const at = order.get(from);
+      assert.ok(at !== undefined, `cursor ${from} was written`);
+      assert.deepEqual(changes.map((c) => c.cursor), seen.slice(at + 1, at + 1 + changes.length).map((c) => c.cursor), `since(${from}) without reset has no gap`);
+    }
+    assert.ok(resets > 0, "the readers did meet pruned cursors");
   });
 }

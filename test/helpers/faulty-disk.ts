@@ -26,6 +26,20 @@ export class FaultyDisk implements Disk {
   /** Counts of each operation, for assertions. */
   readonly calls = new Map<string, number>();
 
+  private holds: Array<{ op: FaultOp; path: RegExp; until: Promise<void> }> = [];
+
+  /** The next `op` on a matching path waits for `until` first (then any fault applies). */
+  holdNext(op: FaultOp, path: RegExp, until: Promise<void>): void {
+    this.holds.push({ op, path, until });
+  }
+
+  async hold(op: FaultOp, path: string): Promise<void> {
+    const h = this.holds.find((x) => x.op === op && x.path.test(path));
+    if (!h) return;
+    this.holds = this.holds.filter((x) => x !== h);
+    await h.until;
+  }
+
   fail(fault: Fault): void {
     this.faults.push({ ...fault });
   }
@@ -90,6 +104,7 @@ class FaultyFile implements DiskFile {
     return this.inner.truncate(length);
   }
   async datasync() {
+    await this.disk.hold("datasync", this.path);
     this.disk.check("datasync", this.path);
     return this.inner.datasync();
   }

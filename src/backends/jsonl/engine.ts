@@ -60,6 +60,7 @@ export interface ChangeSink {
 }
 
 const APPLY_DELAY_MS = 20;
+const PROBE_BYTES = 64 * 1024;
 const APPLY_NOW_BYTES = 4 * 1024 * 1024;
 const ROTATE_BYTES = 16 * 1024 * 1024;
 const RETRY_MS = [100, 200, 500, 1000];
@@ -92,6 +93,8 @@ export class Engine {
   private applyFailures = 0;
   /** The last problem writing files or retiring the journal; cleared by the next success. */
   lagError?: Error;
+  /** Why the last journal write failed, until one succeeds (health shows writes as refused meanwhile). */
+  writeError?: Error;
   private checkpointing?: Promise<void>;
   private closed = false;
   /** Transition: a legacy store's memory ran ahead of a failed write; only a restart recovers. */
@@ -224,6 +227,7 @@ export class Engine {
 
   private failed(lastDurable: number, err: Error): void {
     this.epoch++;
+    this.writeError = err;
     this.log?.warn("jsonl journal write failed; unanswered writes fail and the model is reloaded from the files", { error: err.message, code: (err as NodeJS.ErrnoException).code });
     if (this.legacyQueueAfter(lastDurable)) this.legacyBroken = true;
     this.recovering = this.section
@@ -253,9 +257,22 @@ export class Engine {
     t.unref();
   }
 
+  /**
+   * Whether writes would be accepted now: after a failed journal write, a write of PROBE_BYTES at
+   * the journal's end (synced, then cut off again) — so health recovers when the disk has room again
+   * even if no client writes meanwhile, and not while only a few bytes fit.
+   */
+  async probeWrites(): Promise<boolean> {
+    if (!this.writeError) return true;
+    if (!(await this.journal.recover(PROBE_BYTES))) return false;
+    this.writeError = undefined;
+    return true;
+  }
+
   // ---- after durability: files, legacy appliers, checkpoints ----
 
   private durable(j: number): void {
+    this.writeError = undefined;
     this.changeSink?.durable(j);
     this.scheduleApply();
     const ready = this.legacyQueue.filter((b) => b.j <= j);
@@ -303,6 +320,7 @@ export class Engine {
   checkpoint(): Promise<void> {
     this.checkpointing ??= (async () => {
       try {
+        if (this.journal.failure && !(await this.journal.recover())) throw this.journal.failure;
         if (!this.journal.hasOld) await this.journal.rotate();
         if (this.journal.failure) throw this.journal.failure;
         const last = this.journal.oldLastJ;

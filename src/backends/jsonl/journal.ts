@@ -150,6 +150,7 @@ export class Journal {
   /** Renames the active segment to `journal.old.jsonl` between two writes and starts a new one. */
   rotate(): Promise<void> {
     if (this.hasOld) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.unavailable());
     return new Promise((resolve) => {
       this.rotateWanted = resolve;
       this.kick();
@@ -163,12 +164,21 @@ export class Journal {
     this.hasOld = false;
   }
 
-  /** Cuts the active segment back to its last durable line; clears the failure when that holds. */
-  async recover(): Promise<boolean> {
-    if (!this.failure) return true;
+  /**
+   * Cuts the active segment back to its last durable line; clears the failure when that holds.
+   * With `probeBytes`, first writes that many bytes past the last line and syncs them (then cuts
+   * them off): proof that a write of that size would land, not just that the file can shrink.
+   */
+  async recover(probeBytes = 0): Promise<boolean> {
+    if (!this.failure && probeBytes === 0) return true;
     await this.writing;
+    if (this.writing || this.queue.length > 0) return !this.failure; // writes are flowing: they are the probe
     try {
       this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
+      if (probeBytes > 0) {
+        await this.fh.writeAll(Buffer.alloc(probeBytes, 0x20), this.size);
+        await this.fh.datasync();
+      }
       await this.fh.truncate(this.size);
       await this.fh.datasync();
     } catch {
@@ -189,7 +199,7 @@ export class Journal {
   private kick(): void {
     this.writing ??= this.loop().finally(() => {
       this.writing = undefined;
-      if ((this.queue.length > 0 && !this.failure) || this.rotateWanted) this.kick();
+      if (!this.failure && (this.queue.length > 0 || this.rotateWanted)) this.kick();
     });
   }
 
@@ -254,6 +264,9 @@ export class Journal {
   private fail(lastDurable: number, err: unknown): void {
     const e = err instanceof Error ? err : new Error(String(err));
     this.failure = e;
+    const rotated = this.rotateWanted;
+    this.rotateWanted = undefined;
+    rotated?.(); // the caller sees the failure (checkpoint checks it)
     this.failed.push([lastDurable, this.queuedJ]);
     this.queue = [];
     const failed = this.unavailable();

@@ -104,12 +104,14 @@ export class JsonlStorage implements Storage {
   async probe(): Promise<BackendProbe> {
     const t0 = performance.now();
     const e = this.engine;
-    const failure = e.journal.failure;
+    const writable = await e.probeWrites();
+    const refused = e.writeError ?? e.journal.failure;
     const warnings = this.legacy.flatMap((d) => d.warnings?.() ?? []);
     if (e.lagError) warnings.push(`files are behind the journal: ${e.lagError.message}`);
+    const code = (refused as NodeJS.ErrnoException | undefined)?.code;
     return {
-      ok: failure === undefined,
-      ...(failure ? { error: `writes are refused: the journal cannot be written (${(failure as NodeJS.ErrnoException).code ?? failure.message})` } : {}),
+      ok: writable,
+      ...(writable ? {} : { error: `writes are refused: ${code === "ENOSPC" || code === "EDQUOT" ? "the disk is full" : "the journal cannot be written"} (${code ?? refused?.message ?? "unknown"})` }),
       ...(warnings.length > 0 ? { warnings } : {}),
       latencyMs: performance.now() - t0,
       details: { dataDir: this.opts.dataDir, journalSyncs: e.journal.syncs, journalCommits: e.journal.commits, queuedFileBytes: e.vfs.queuedBytes },

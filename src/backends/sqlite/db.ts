@@ -20,6 +20,16 @@ export const sqliteDialect: Dialect = {
   orderChanges: async () => undefined, // one writer at a time already
 };
 
+/** SQLite result codes that mean the storage refused the write, not that the request was wrong. */
+const STORAGE_CODES = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|NOMEM|CANTOPEN|READONLY|PROTOCOL|CORRUPT|NOTADB)/;
+
+/** Storage failures become BACKEND_UNAVAILABLE (nothing was stored); anything else passes through. */
+export function mapSqliteError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && STORAGE_CODES.test(code)) return unavailable(err);
+  return err;
+}
+
 class Executor implements Sql {
   private readonly cache = new Map<string, Database.Statement>();
   constructor(private readonly db: Database.Database) {}
@@ -33,14 +43,22 @@ class Executor implements Sql {
     return s;
   }
 
+  private call<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw mapSqliteError(err);
+    }
+  }
+
   async all<T = Row>(sql: string, params: readonly Param[] = []): Promise<T[]> {
-    return this.stmt(sql).all(...params) as T[];
+    return this.call(() => this.stmt(sql).all(...params) as T[]);
   }
   async get<T = Row>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
-    return this.stmt(sql).get(...params) as T | undefined;
+    return this.call(() => this.stmt(sql).get(...params) as T | undefined);
   }
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
-    return this.stmt(sql).run(...params).changes;
+    return this.call(() => this.stmt(sql).run(...params).changes);
   }
 }
 
@@ -60,6 +78,8 @@ export class SqliteDb implements SqlDb {
   private draining?: Promise<void>;
   /** fsyncs (COMMITs) and transactions, to show group commit in stats. */
   commits = 0;
+  /** Why the last write batch failed, until one commits again. */
+  writeError?: { code: string; at: number };
   transactions = 0;
 
   constructor(path: string) {
@@ -102,11 +122,13 @@ export class SqliteDb implements SqlDb {
       try {
         this.writer.exec("BEGIN IMMEDIATE");
       } catch (err) {
+        this.failed(err);
         for (const job of batch) job.reject(unavailable(err));
         continue;
       }
       const done: Array<[Job, unknown]> = [];
-      for (const job of batch) {
+      let lost: unknown;
+      for (const [i, job] of batch.entries()) {
         const q: TxSql = Object.assign(Object.create(this.exec) as Executor, { state: new Map<string, unknown>() });
         this.writer.exec("SAVEPOINT tx");
         try {
@@ -114,22 +136,49 @@ export class SqliteDb implements SqlDb {
           this.writer.exec("RELEASE tx");
           done.push([job, result]);
         } catch (err) {
-          this.writer.exec("ROLLBACK TO tx");
-          this.writer.exec("RELEASE tx");
-          job.reject(err);
+          if (this.writer.inTransaction) {
+            this.writer.exec("ROLLBACK TO tx");
+            this.writer.exec("RELEASE tx");
+            job.reject(err);
+            continue;
+          }
+          // SQLite rolled the whole transaction back (SQLITE_FULL, an I/O error): every unit of
+          // this batch is gone, the ones that finished included, and none was acknowledged.
+          lost = err;
+          job.reject(mapSqliteError(err));
+          for (const later of batch.slice(i + 1)) later.reject(unavailable(err));
+          break;
         }
+      }
+      if (lost !== undefined) {
+        this.failed(lost);
+        for (const [job] of done) job.reject(unavailable(lost));
+        continue;
       }
       try {
         this.writer.exec("COMMIT");
         this.commits++;
         this.transactions += done.length;
+        this.writeError = undefined;
       } catch (err) {
-        if (this.writer.inTransaction) this.writer.exec("ROLLBACK");
+        if (this.writer.inTransaction) {
+          try {
+            this.writer.exec("ROLLBACK");
+          } catch {
+            // the connection already rolled back: nothing of the batch is stored either way
+          }
+        }
+        this.failed(err);
         for (const [job] of done) job.reject(unavailable(err));
         continue;
       }
       for (const [job, result] of done) job.resolve(result);
     }
+  }
+
+  /** Remembers why writes are refused, for health; the next commit that succeeds clears it. */
+  private failed(err: unknown): void {
+    this.writeError = { code: sqliteCode(err), at: Date.now() };
   }
 
   async ping(): Promise<void> {
@@ -143,7 +192,17 @@ export class SqliteDb implements SqlDb {
   }
 }
 
+/** The SQLite result code behind an error (also through the BACKEND_UNAVAILABLE it was mapped to). */
+const sqliteCode = (err: unknown): string => {
+  const e = err as { code?: unknown; cause?: unknown };
+  if (typeof e.code === "string" && e.code.startsWith("SQLITE_")) return e.code;
+  return typeof e.cause === "string" ? e.cause : "SQLITE_ERROR";
+};
+
 function unavailable(err: unknown) {
-  const code = (err as { code?: string }).code ?? "SQLITE_ERROR";
-  return backendUnavailable(`sqlite could not commit (${code})`);
+  const code = sqliteCode(err);
+  const why = code.startsWith("SQLITE_FULL") ? "the database or its disk is full" : `sqlite could not write (${code})`;
+  const mapped = backendUnavailable(`${why}; nothing of this request was stored, and a retry is safe once the cause is gone`);
+  mapped.cause = code;
+  return mapped;
 }
