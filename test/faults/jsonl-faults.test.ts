@@ -25,7 +25,7 @@ async function open(t: TestContext, dataDir = join(tempDir(t, "jsonl-faults-"), 
     disk,
     dataDir,
     /** Close (cleanly) and open the directory again with a healthy disk. */
-    async reopen() {
+    reopen: async () => {
       closed = true;
       disk.clear();
       await b.close();

@@ -108,7 +108,7 @@ export class JsonlStorage implements Storage {
     const refused = e.writeError ?? e.journal.failure;
     const warnings = this.legacy.flatMap((d) => d.warnings?.() ?? []);
     if (e.lagError) warnings.push(`files are behind the journal: ${e.lagError.message}`);
-    const code = (refused as NodeJS.ErrnoException | undefined)?.code;
+    const code = refused && "code" in refused ? String(refused.code) : undefined;
     return {
       ok: writable,
       ...(writable ? {} : { error: `writes are refused: ${code === "ENOSPC" || code === "EDQUOT" ? "the disk is full" : "the journal cannot be written"} (${code ?? refused?.message ?? "unknown"})` }),
