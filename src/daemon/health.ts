@@ -6,7 +6,8 @@ import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Backend, BackendProbe } from "../backends/contract.js";
 import type { CheckStatus, Health, HealthCheck } from "../domain/daemon.js";
 
-const PROBE_EVERY_MS = 5000;
+/** Often enough that a backend refusing writes shows within SPEC §8's 5 s, and its recovery soon after. */
+const PROBE_EVERY_MS = 1000;
 const PROBE_TIMEOUT_MS = 2000;
 const LOOP_WARN_MS = 100;
 /** Event-loop p99 delay at which health fails and systemd watchdog pings stop. */
