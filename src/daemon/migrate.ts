@@ -8,7 +8,6 @@ import { isAbsolute } from "node:path";
 import { invalidParams } from "../domain/errors.js";
 import { MIGRATE_PROGRESS, type LegacyReport, type migrateMethods } from "../domain/migrate.js";
 import { defaultRoots, importTarget, runLegacyImport } from "../migrate/legacy/index.js";
-import { contractRestore } from "../migrate/legacy/interim-restore.js";
 import type { HandlersFor } from "./handlers/types.js";
 import type { DaemonContext, Subsystem } from "./subsystem.js";
 
@@ -21,9 +20,9 @@ export function migrateSubsystem(ctx: DaemonContext): Subsystem {
   let queue: Promise<unknown> = Promise.resolve();
   let atStart: Promise<void> | undefined;
   const delayMs = Number(process.env[DELAY_ENV] ?? 0) || 0;
-  // Where imported records are written. INTERIM: replace contractRestore(backend) with
-  // backend.restore once the storage core provides it (see interim-restore.ts for what it loses).
-  const target = importTarget(backend, contractRestore(backend));
+  // Where imported records are written. INTERIM: becomes importTarget(backend, backend.restore) once
+  // the storage core provides the restore path (interim-restore.ts says what the interim loses).
+  const target = importTarget(backend);
 
   const serialized = <T>(job: () => Promise<T>): Promise<T> => {
     const run = queue.then(job, job);

@@ -44,7 +44,7 @@ test("infer: jobs, plans, groups, conversations and history keep every field", a
   assert.equal(daily.version, 1);
   assert.deepEqual(daily.payload, {
     prompt: "Write the daily report", channel: "telegram", recipientId: "12345", model: "openai/gpt-4o",
-    imported: { from: "infer", file: join(root, "schedules", "daily-report.yaml.migrated-20250601T120000Z").replace(/\.migrated-.*$/, ""), key: (daily.payload as { imported: { key: string } }).imported.key },
+    imported: { from: "infer", file: join(root, "schedules", "daily-report.yaml"), key: (daily.payload as { imported: { key: string } }).imported.key },
   });
   const backup = rec.jobs.get("backup")!;
   assert.equal(backup.lastRunAt, "2025-02-04T18:00:00.000Z");

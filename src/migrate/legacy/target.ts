@@ -10,6 +10,7 @@ import { isNotFound } from "../../domain/errors.js";
 import type { Group } from "../../domain/groups.js";
 import type { Job } from "../../domain/jobs.js";
 import type { Plan } from "../../domain/plans.js";
+import { contractRestore } from "./interim-restore.js";
 
 /**
  * A session as the importers restore it. `aliases` (other names that find the session, unique
@@ -41,8 +42,12 @@ const orUndefined = async <T>(read: Promise<T>): Promise<T | undefined> => {
   }
 };
 
-/** Reads from `backend`; record writes through `restore` (the daemon passes its backend's restore path). */
-export function importTarget(backend: Backend, restore: RestoreStore): ImportTarget {
+/**
+ * Reads from `backend`; record writes through `restore`. INTERIM default: the adapter over the
+ * ordinary store methods (interim-restore.ts) until backends expose `backend.restore`, which the
+ * daemon then passes here.
+ */
+export function importTarget(backend: Backend, restore: RestoreStore = contractRestore(backend)): ImportTarget {
   return {
     restore,
     lookup: {
