@@ -30,9 +30,18 @@ test("claude-code: transcripts, usage keyed like relayburn, never renamed, re-ru
   assert.ok(r.files.every((f) => f.status === "imported" && f.renamedTo === undefined), JSON.stringify(r.files));
   assert.ok(existsSync(fx.main.file) && existsSync(fx.other.file), "the tool still owns its transcripts");
   assert.equal(r.counts.turns.existing, fx.main.turns.length, "turns relayburn already stored are not counted twice");
-  assert.equal(r.counts.turns.imported, fx.other.turns.length);
+  assert.equal(r.counts.turns.imported, fx.other.turns.length + fx.sub.turns.length);
   const ledger = (await backend.ledger.query({ limit: 100 })).items;
-  assert.equal(ledger.length, fx.main.turns.length + fx.other.turns.length);
+  assert.equal(ledger.length, fx.main.turns.length + fx.other.turns.length + fx.sub.turns.length);
+
+  // A subagent's transcript is its own conversation, named under its parent; its usage is keyed by the parent session, as relayburn keys it.
+  const sub = rec.sessions.get(`${fx.main.sessionId}/agent-a8f3c2d`)!.session;
+  assert.equal(sub.metadata.parentSessionId, fx.main.sessionId);
+  assert.equal((rec.messagesOf(sub.id)[0].transcript as { isSidechain: boolean }).isSidechain, true);
+  const subTurn = ledger.find((x) => x.messageId === "msg_01SubAgent00001")!;
+  assert.equal(subTurn.sessionId, fx.main.sessionId);
+  assert.equal((subTurn.extra as { isSidechain: boolean }).isSidechain, true);
+  assert.equal(subTurn.usage.cacheCreate, 3000);
 
   const main = rec.sessions.get(fx.main.sessionId)!.session;
   const lines = fx.main.lines.filter((l) => typeof l.timestamp === "string" && l.type !== "file-history-snapshot");
@@ -66,7 +75,7 @@ test("claude-code: transcripts, usage keyed like relayburn, never renamed, re-ru
   // Unchanged: nothing written.
   const calls = rec.calls.length;
   const same = await runLegacyImport(target, opts);
-  assert.equal(same.counts.sessions.existing, 2);
+  assert.equal(same.counts.sessions.existing, 3);
   assert.equal(same.counts.messages.imported, 0);
   assert.equal(rec.calls.length, calls);
 
@@ -76,7 +85,7 @@ test("claude-code: transcripts, usage keyed like relayburn, never renamed, re-ru
   fx.main.appendNew("{\"parentUuid\":\"x\",\"type\":\"user\",\"mess");
   const grown = await runLegacyImport(target, opts);
   assert.equal(grown.counts.messages.imported, 2);
-  assert.equal(grown.counts.messages.existing, before + fx.other.messages);
+  assert.equal(grown.counts.messages.existing, before + fx.other.messages + fx.sub.messages);
   assert.equal(grown.counts.turns.imported, 1);
   assert.equal(grown.files.find((f) => f.path === fx.main.file)!.unreadLines, undefined, "a line still being written waits for the next run");
   assert.equal(rec.messagesOf(fx.main.sessionId).length, before + 2);

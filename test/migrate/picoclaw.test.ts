@@ -3,7 +3,7 @@
  * it), scope and the other meta fields kept in metadata, the skip prefix hidden, the meta's times.
  */
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { rootsFor, runLegacyImport } from "../../src/migrate/legacy/index.js";
@@ -74,4 +74,21 @@ test("picoclaw: a torn last line keeps the file and its meta in place, and the r
   assert.deepEqual(f.unreadLines, [torn.tornLine]);
   assert.ok(existsSync(torn.file) && existsSync(torn.file.replace(/\.jsonl$/, ".meta.json")));
   assert.equal(rec.messagesOf(torn.key).length, 2);
+});
+
+test("picoclaw: a session whose alias another session holds is skipped with the reason, and stays", async (t) => {
+  const root = join(tempDir(t), "workspace");
+  const fx = writePicoclawTree(root);
+  const dup = join(root, "sessions", "sk_v1_dup.jsonl");
+  writeFileSync(dup, JSON.stringify({ role: "user", content: "x" }) + "\n");
+  writeFileSync(dup.replace(/\.jsonl$/, ".meta.json"), JSON.stringify({ key: "sk_v1_dup", summary: "", skip: 0, count: 1, aliases: ["telegram:123"] }, null, 2));
+  const { target, rec } = await recordingTarget();
+  const r = await runLegacyImport(target, { roots: rootsFor([root], ["picoclaw"]), maxValueBytes: 1 << 20 });
+  const f = r.files.find((x) => x.path === dup)!;
+  assert.equal(f.status, "skipped");
+  assert.match(f.reason!, /alias "telegram:123" already names session/);
+  assert.ok(existsSync(dup));
+  assert.equal(rec.sessions.has("sk_v1_dup"), false);
+  assert.equal(r.counts.sessions.imported, fx.sessions);
+  assert.equal(r.counts.sessions.skipped, 1);
 });

@@ -10,6 +10,7 @@ import type { Message, Session } from "../../src/domain/conversations.js";
 import type { Group } from "../../src/domain/groups.js";
 import type { HistoryEntry } from "../../src/domain/history.js";
 import type { Job, Run } from "../../src/domain/jobs.js";
+import { conflict } from "../../src/domain/errors.js";
 import type { Plan } from "../../src/domain/plans.js";
 import type { ImportLookup, ImportTarget, RestoredSession } from "../../src/migrate/legacy/target.js";
 
@@ -23,9 +24,14 @@ export class RecordingRestore implements RestoreStore {
   /** Every restore call in order, for tests that check what was (not) written. */
   readonly calls: string[] = [];
 
+  /** Like the restore path's contract: an alias names one session; another session's alias is CONFLICT. */
   async session(session: Session, messages: Message[]): Promise<void> {
     this.calls.push(`session ${session.id}`);
     const copy = structuredClone(session) as RestoredSession;
+    for (const [id, s] of this.sessions) {
+      const taken = id !== copy.id ? copy.aliases?.find((a) => s.session.aliases?.includes(a)) : undefined;
+      if (taken !== undefined) throw conflict(`alias ${JSON.stringify(taken)} already names session ${JSON.stringify(id)}`);
+    }
     this.sessions.set(session.id, { session: copy, messages: new Map() });
     await this.messages(session.id, messages, false);
   }

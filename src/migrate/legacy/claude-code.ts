@@ -145,7 +145,9 @@ async function importTranscript(ctx: ImportContext, file: string, project: strin
     await ingestTurns(ctx, turns);
     return { status: "imported", notes, unreadLines, kept };
   }
-  const id = parentSession !== undefined || (sessionId !== undefined && sessionId !== stem) ? `${parentSession ?? sessionId}/${stem}` : stem;
+  // A subagent transcript's lines carry its parent's sessionId: it is named under the parent.
+  const parent = parentSession ?? (AGENT_FILE.test(basename(file)) ? sessionId : undefined);
+  const id = parent !== undefined ? `${parent}/${stem}` : stem;
   const tokenStats: TokenStats = {
     inputTokens: turns.reduce((s, x) => s + x.usage.input, 0),
     outputTokens: turns.reduce((s, x) => s + x.usage.output, 0),
@@ -165,7 +167,7 @@ async function importTranscript(ctx: ImportContext, file: string, project: strin
         cwd: envelope.cwd,
         gitBranch: envelope.gitBranch,
         version: envelope.version,
-        ...(parentSession !== undefined || id !== stem ? { parentSessionId: parentSession ?? sessionId } : {}),
+        ...(parent !== undefined ? { parentSessionId: parent } : {}),
         ...(summaries.length > 0 ? { summaries } : {}),
       },
       createdAt: messages[0].createdAt,

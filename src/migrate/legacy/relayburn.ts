@@ -38,11 +38,12 @@ async function importLedger(ctx: ImportContext, file: string): Promise<UnitResul
       usedStamps.add(s.line);
     }
     const turn = toTurn(record, enrichment);
-    if (typeof turn === "string") unread.push({ line, why: turn });
-    else turns.push(turn);
+    if (typeof turn === "string") {
+      unread.push({ line, why: turn });
+      ctx.count("turns", "skipped");
+    } else turns.push(turn);
   }
   unread.sort((a, b) => a.line - b.line);
-  ctx.count("turns", "skipped", unread.filter((u) => parsed.turns.some((t) => t.line === u.line)).length);
   const kept: Record<string, number> = { ...parsed.kept };
   const unusedStamps = parsed.stamps.length - usedStamps.size;
   if (unusedStamps > 0) kept.stamps = unusedStamps;

@@ -48,9 +48,7 @@ export const importedMark = (metadata: Record<string, unknown> | undefined): Imp
   return m && typeof m.from === "string" && typeof m.key === "string" ? (m as ImportedMark) : undefined;
 };
 
-export type RestoreOutcome = UnitResult & { written: boolean };
-
-export async function restoreSession(ctx: ImportContext, draft: SessionDraft): Promise<RestoreOutcome> {
+export async function restoreSession(ctx: ImportContext, draft: SessionDraft): Promise<UnitResult> {
   const notes: string[] = [];
   const messages: Message[] = [];
   for (const m of draft.messages) {
@@ -68,34 +66,27 @@ export async function restoreSession(ctx: ImportContext, draft: SessionDraft): P
   const mark = stored ? importedMark(stored.metadata) : undefined;
   if (stored && mark?.from !== draft.mark.from) {
     ctx.count("sessions", "skipped");
-    return { status: "skipped", written: false, reason: `a session with id ${JSON.stringify(id)} already exists and was not made by an import of ${draft.mark.from}` };
+    return { status: "skipped", reason: `a session with id ${JSON.stringify(id)} already exists and was not made by an import of ${draft.mark.from}` };
   }
   if (stored && mark && stored.lastSeq > mark.lastSeq) {
     ctx.count("sessions", "skipped");
     return {
-      status: "skipped", written: false,
+      status: "skipped",
       reason: `session ${JSON.stringify(id)} has messages added in agentstate since it was imported (seq ${mark.lastSeq + 1}–${stored.lastSeq}); left as it is`,
     };
   }
   if (stored && mark?.key === draft.mark.key) {
     ctx.count("sessions", "existing");
     ctx.count("messages", "existing", messages.length);
-    return { status: "imported", written: false, notes };
+    return { status: "imported", notes };
   }
   if (stored && draft.onChange === "skip") {
     ctx.count("sessions", "skipped");
     return {
-      status: "skipped", written: false,
+      status: "skipped",
       reason: `session ${JSON.stringify(id)} was imported before from another version of this file; left as it is (this file stays in place)`,
     };
   }
-  const known = stored?.lastSeq ?? 0;
-  const fresh = messages.filter((m) => m.seq > known).length;
-  ctx.count("sessions", stored ? "existing" : "imported");
-  ctx.count("messages", "imported", fresh);
-  ctx.count("messages", "existing", messages.length - fresh);
-  if (ctx.dryRun) return { status: "imported", written: false, notes };
-
   const session: RestoredSession = {
     ...draft.session,
     metadata: { ...draft.session.metadata, imported: { ...draft.mark, lastSeq } },
@@ -103,8 +94,14 @@ export async function restoreSession(ctx: ImportContext, draft: SessionDraft): P
     lastSeq,
     messageCount: messages.filter((m) => m.seq >= draft.session.truncatedBeforeSeq).length,
   };
-  await ctx.target.restore.session(session, messages);
-  return { status: "imported", written: true, notes };
+  if (!ctx.dryRun) await ctx.target.restore.session(session, messages);
+  // Counted once written: a refused restore (an alias another session holds) counts as skipped by the caller.
+  const known = stored?.lastSeq ?? 0;
+  const fresh = messages.filter((m) => m.seq > known).length;
+  ctx.count("sessions", stored ? "existing" : "imported");
+  ctx.count("messages", "imported", fresh);
+  ctx.count("messages", "existing", messages.length - fresh);
+  return { status: "imported", notes };
 }
 
 /** The earliest and latest of some ISO times (undefined ones ignored). */
