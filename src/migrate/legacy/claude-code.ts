@@ -45,13 +45,8 @@ export async function claudeCodeUnits(root: string): Promise<Unit[]> {
   return units;
 }
 
-interface Working {
-  turn: Turn;
-  order: number;
-}
-
 /** relayburn's toUsage: cache writes split 5m/1h; an unsplit total counts as 5m. */
-function usageOf(u: unknown): Pick<Turn, "usage" | "extra"> {
+function usageOf(u: unknown): { usage: Turn["usage"]; split: { cacheCreate5m: number; cacheCreate1h: number } } {
   const input = tokens(u, "input_tokens");
   const output = tokens(u, "output_tokens");
   const cacheRead = tokens(u, "cache_read_input_tokens");
@@ -60,7 +55,43 @@ function usageOf(u: unknown): Pick<Turn, "usage" | "extra"> {
   const c1 = tokens(split, "ephemeral_1h_input_tokens");
   const total = tokens(u, "cache_creation_input_tokens");
   if (c5 === 0 && c1 === 0 && total > 0) c5 = total;
-  return { usage: { input, output, cacheRead, cacheCreate: c5 + c1 }, extra: { usage: { cacheCreate5m: c5, cacheCreate1h: c1 } } };
+  return { usage: { input, output, cacheRead, cacheCreate: c5 + c1 }, split: { cacheCreate5m: c5, cacheCreate1h: c1 } };
+}
+
+/** The ledger turns of one transcript as relayburn derives them: one per message id, its first line deciding. */
+class ClaudeTurns {
+  private readonly byId = new Map<string, { turn: Turn; extra: Record<string, unknown> }>();
+  /** Message ids whose lines carry no usable session id (relayburn would key them by ""). */
+  readonly unkeyed: string[] = [];
+
+  add(line: Record<string, unknown>, msg: Record<string, unknown>, ts: string): void {
+    const id = asString(msg.id);
+    if (!id) return;
+    const model = asString(msg.model);
+    const seen = this.byId.get(id);
+    if (seen) {
+      if (seen.turn.model === "unknown" && model) seen.turn.model = model;
+      if (typeof msg.stop_reason === "string") seen.extra.stopReason = msg.stop_reason;
+      return;
+    }
+    const sessionId = asString(line.sessionId);
+    if (!sessionId || !isValidId(sessionId) || !isValidId(id)) {
+      this.unkeyed.push(id);
+      return;
+    }
+    const { usage, split } = usageOf(msg.usage);
+    const extra: Record<string, unknown> = { usage: split };
+    if (typeof msg.stop_reason === "string") extra.stopReason = msg.stop_reason;
+    if (line.isSidechain === true) extra.isSidechain = true;
+    const turn: Turn = { source: "claude-code", sessionId, messageId: id, turnIndex: this.byId.size, ts, model: model && isValidId(model) ? model : "unknown", usage, extra };
+    const cwd = asString(line.cwd);
+    if (cwd && isValidId(cwd)) turn.project = cwd;
+    this.byId.set(id, { turn, extra });
+  }
+
+  get turns(): Turn[] {
+    return [...this.byId.values()].map((x) => x.turn);
+  }
 }
 
 async function importTranscript(ctx: ImportContext, file: string, project: string, parentSession?: string): Promise<UnitResult> {
@@ -70,8 +101,7 @@ async function importTranscript(ctx: ImportContext, file: string, project: strin
   const unreadLines: number[] = [];
   const kept: Record<string, number> = {};
   const summaries: { summary: unknown; leafUuid: unknown }[] = [];
-  const working = new Map<string, Working>();
-  const skippedTurns: string[] = [];
+  const ledger = new ClaudeTurns();
   let sessionId: string | undefined;
   let model: string | undefined;
   let envelope: Record<string, unknown> = {};
@@ -111,35 +141,15 @@ async function importTranscript(ctx: ImportContext, file: string, project: strin
       seq: messages.length + 1,
       createdAt,
     });
-    const id = asString(msg.id);
-    if (type !== "assistant" || !id) continue;
-    if (asString(msg.model) && msg.model !== "<synthetic>") model = msg.model as string;
-    const w = working.get(id);
-    if (w) {
-      if (w.turn.model === "unknown" && asString(msg.model)) w.turn.model = msg.model as string;
-      if (typeof msg.stop_reason === "string") (w.turn.extra as Record<string, unknown>).stopReason = msg.stop_reason;
-      continue;
-    }
-    const lineSession = asString(line.sessionId);
-    if (!lineSession || !isValidId(lineSession) || !isValidId(id)) {
-      skippedTurns.push(id);
-      continue;
-    }
-    const { usage, extra } = usageOf(msg.usage);
-    const turn: Turn = {
-      source: "claude-code", sessionId: lineSession, messageId: id, turnIndex: working.size, ts: createdAt,
-      model: asString(msg.model) ?? "unknown", usage, extra: extra ?? {},
-    };
-    const cwd = asString(line.cwd);
-    if (cwd && isValidId(cwd)) turn.project = cwd;
-    if (typeof msg.stop_reason === "string") (turn.extra as Record<string, unknown>).stopReason = msg.stop_reason;
-    if (line.isSidechain === true) (turn.extra as Record<string, unknown>).isSidechain = true;
-    working.set(id, { turn, order: working.size });
+    if (type !== "assistant") continue;
+    const m = asString(msg.model);
+    if (m && m !== "<synthetic>") model = m;
+    ledger.add(line, msg, createdAt);
   }
-  const turns = [...working.values()].sort((a, b) => a.order - b.order).map((w) => w.turn);
+  const turns = ledger.turns;
   const notes: string[] = [];
   if (unreadLines.length > 0) notes.push(`line(s) ${unreadLines.join(", ")} are not Claude Code transcript lines`);
-  if (skippedTurns.length > 0) notes.push(`${skippedTurns.length} assistant message(s) carry no usable session id; their usage is not in the ledger`);
+  if (ledger.unkeyed.length > 0) notes.push(`${ledger.unkeyed.length} assistant message(s) carry no usable session id; their usage is not in the ledger`);
   if (messages.length === 0) {
     // Only snapshots or summaries so far: nothing to show as a conversation yet.
     await ingestTurns(ctx, turns);
