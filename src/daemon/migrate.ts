@@ -7,7 +7,7 @@
 import { isAbsolute } from "node:path";
 import { invalidParams } from "../domain/errors.js";
 import { MIGRATE_PROGRESS, type LegacyReport, type migrateMethods } from "../domain/migrate.js";
-import { defaultRoots, runLegacyImport } from "../migrate/legacy/index.js";
+import { defaultRoots, importTarget, runLegacyImport } from "../migrate/legacy/index.js";
 import type { HandlersFor } from "./handlers/types.js";
 import type { DaemonContext, Subsystem } from "./subsystem.js";
 
@@ -20,6 +20,9 @@ export function migrateSubsystem(ctx: DaemonContext): Subsystem {
   let queue: Promise<unknown> = Promise.resolve();
   let atStart: Promise<void> | undefined;
   const delayMs = Number(process.env[DELAY_ENV] ?? 0) || 0;
+  // Where imported records are written. INTERIM: becomes importTarget(backend, backend.restore) once
+  // the storage core provides the restore path (interim-restore.ts says what the interim loses).
+  const target = importTarget(backend);
 
   const serialized = <T>(job: () => Promise<T>): Promise<T> => {
     const run = queue.then(job, job);
@@ -36,7 +39,7 @@ export function migrateSubsystem(ctx: DaemonContext): Subsystem {
       const sources = p.sources;
       const roots = (p.roots ?? defaultRoots()).filter((r) => sources === undefined || sources.includes(r.source));
       return serialized(() =>
-        runLegacyImport(backend, {
+        runLegacyImport(target, {
           roots,
           dryRun: p.dryRun,
           maxValueBytes: config.maxValueBytes,
@@ -55,7 +58,7 @@ export function migrateSubsystem(ctx: DaemonContext): Subsystem {
     async start() {
       if (!config.migrateLegacyOnStart) return;
       atStart = serialized(() =>
-        runLegacyImport(backend, { roots: defaultRoots(), maxValueBytes: config.maxValueBytes, now: ctx.now, delayMs, signal: abort.signal }),
+        runLegacyImport(target, { roots: defaultRoots(), maxValueBytes: config.maxValueBytes, now: ctx.now, delayMs, signal: abort.signal }),
       ).then(
         (report: LegacyReport) => {
           logger.info("legacy import at start finished", { counts: report.counts, files: report.files.length });

@@ -6,7 +6,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { method, table } from "./method.js";
 import { Params } from "./schema.js";
 
-export const LEGACY_SOURCES = ["infer", "picoclaw", "relayburn"] as const;
+export const LEGACY_SOURCES = ["infer", "picoclaw", "relayburn", "claude-code", "codex"] as const;
 export type LegacySource = (typeof LEGACY_SOURCES)[number];
 export const LegacySource = Type.Union(LEGACY_SOURCES.map((s) => Type.Literal(s)));
 
@@ -23,7 +23,8 @@ export type LegacyRoot = Static<typeof LegacyRoot>;
 export const KindCounts = Type.Object({
   imported: Type.Integer({ minimum: 0, description: "records written by this run" }),
   existing: Type.Integer({ minimum: 0, description: "records already present from an earlier (maybe interrupted) run" }),
-  skipped: Type.Integer({ minimum: 0, description: "records left out (see files[].reason)" }),
+  skipped: Type.Integer({ minimum: 0, description: "records left out (see files[].reason and notes)" }),
+  kept: Type.Integer({ minimum: 0, description: "records of a kind agentstate does not store, left in the file named by files[].keptIn" }),
 });
 export type KindCounts = Static<typeof KindCounts>;
 
@@ -31,12 +32,22 @@ export const FileOutcome = Type.Object({
   source: LegacySource,
   kind: Type.String(),
   path: Type.String(),
-  status: Type.Union([Type.Literal("imported"), Type.Literal("skipped"), Type.Literal("failed")]),
+  /**
+   * imported: every line was imported or deliberately classified; partial: what could be read was
+   * imported, but the lines in `unreadLines` could not be (the file stays where it is).
+   */
+  status: Type.Union([Type.Literal("imported"), Type.Literal("partial"), Type.Literal("skipped"), Type.Literal("failed")]),
   reason: Type.Optional(Type.String()),
-  /** Where the file went (`<name>.migrated-<UTC stamp>`); absent on a dry run or when it stayed. */
+  /** Where the file went (`<name>.migrated-<UTC stamp>`); absent on a dry run, when it stayed, or for a tool that still owns it. */
   renamedTo: Type.Optional(Type.String()),
   /** Lines or records inside the file that were left out, with why. */
   notes: Type.Optional(Type.Array(Type.String())),
+  /** 1-based numbers of the lines that could not be read; the file is not renamed while there are any. */
+  unreadLines: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }))),
+  /** Records of kinds agentstate does not store, counted by kind; they stay in `keptIn`. */
+  kept: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
+  /** The file that holds the `kept` records: the renamed file, or the file itself when it stays. */
+  keptIn: Type.Optional(Type.String()),
 });
 export type FileOutcome = Static<typeof FileOutcome>;
 
@@ -44,7 +55,9 @@ export const LegacyReport = Type.Object({
   dryRun: Type.Boolean(),
   stamp: Type.String({ description: "the UTC stamp used in renamed file names" }),
   roots: Type.Array(Type.Object({ source: LegacySource, path: Type.String(), found: Type.Boolean() })),
-  counts: Type.Record(Type.String(), KindCounts, { description: "per kind: jobs, plans, history, sessions, messages, groups, turns" }),
+  counts: Type.Record(Type.String(), KindCounts, {
+    description: "per kind: jobs, plans, history, sessions, messages, groups, turns, stamps, and the kinds kept in files (compactions, relationships, …)",
+  }),
   files: Type.Array(FileOutcome),
 });
 export type LegacyReport = Static<typeof LegacyReport>;
@@ -68,8 +81,9 @@ export const migrateMethods = table(
   method({
     name: "migrate.legacy",
     summary:
-      "Import infer, picoclaw and relayburn files from this host into the backend, idempotently; each imported file is " +
-      "renamed <name>.migrated-<UTC stamp>. Sends migrate.progress notifications { done, total, file } to the caller.",
+      "Import infer, picoclaw, relayburn, Claude Code and Codex files from this host into the backend, idempotently. A file " +
+      "whose every line was imported or classified is renamed <name>.migrated-<UTC stamp> (never the Claude Code and Codex " +
+      "transcripts, which those tools still own). Sends migrate.progress notifications { done, total, file } to the caller.",
     params: MigrateLegacyParams,
     result: LegacyReport,
     errors: ["INVALID_PARAMS"],

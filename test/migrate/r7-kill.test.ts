@@ -9,17 +9,14 @@ import { test } from "node:test";
 import { Connection } from "../../src/client/connection.js";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import { MIGRATE_PROGRESS, type LegacyReport } from "../../src/domain/migrate.js";
-import { rootsFor } from "../../src/migrate/legacy/index.js";
 import { exited, spawnDaemon } from "../helpers/spawn-daemon.js";
 import { tempDir } from "../helpers/tmp.js";
-import { writeInfer, writePicoclaw, writeRelayburn } from "./fixtures.js";
+import { writeTrees } from "./fixtures/trees.js";
 
 test("R7: SIGKILL during a legacy import, twice, then again: every record once", { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
-  const infer = writeInfer(join(dir, "infer"), { conversations: 25, plans: 30 });
-  const pico = writePicoclaw(join(dir, "pico"));
-  const burn = writeRelayburn(join(dir, "burn"), 2500);
-  const roots = rootsFor([join(dir, "infer"), join(dir, "pico"), join(dir, "burn")]);
+  const fx = writeTrees(join(dir, "legacy"), { conversations: 25, plans: 30, turns: 2500 });
+  const { roots, infer } = fx;
   const socket = join(dir, "run", "a.sock");
   const args = ["--socket", socket, "--backend", "jsonl", "--data-dir", join(dir, "data"), "--log-level", "error"];
 
@@ -53,13 +50,15 @@ test("R7: SIGKILL during a legacy import, twice, then again: every record once",
   await b.open();
   t.after(() => b.close());
   const sessions = (await b.conversations.listSessions({ limit: 1000 })).items;
-  assert.equal(sessions.length, infer.sessions + pico.sessions);
+  assert.equal(sessions.length, fx.sessions);
+  // The interim restore renumbers densely, so lastSeq is the number of messages each session holds.
   const stored = sessions.reduce((n, s) => n + s.lastSeq, 0);
-  assert.equal(stored, infer.messages + pico.messages, "every message stored exactly once");
-  assert.equal((await b.plans.listPlans({ limit: 1000 })).items.length, infer.plans);
-  assert.equal((await b.jobs.listJobs({ limit: 1000 })).items.length, infer.jobs);
-  assert.equal((await b.history.list({ limit: 1000 })).items.length, infer.history);
-  assert.equal((await b.groups.listGroups({ limit: 1000 })).items.length, infer.groups);
+  assert.equal(stored, fx.messages, "every message stored exactly once");
+  assert.ok(sessions.every((s) => (s.metadata.imported as { incomplete?: boolean }).incomplete === undefined), "no session left half-written");
+  assert.equal((await b.plans.listPlans({ limit: 1000 })).items.length, infer.plans.length);
+  assert.equal((await b.jobs.listJobs({ limit: 1000 })).items.length, infer.jobs.length);
+  assert.equal((await b.history.list({ limit: 1000 })).items.length, infer.history.length + infer.subagentHistory.commands.length);
+  assert.equal((await b.groups.listGroups({ limit: 1000 })).items.length, infer.groups.length);
   let turns = 0;
   let cursor: string | undefined;
   do {
@@ -67,5 +66,5 @@ test("R7: SIGKILL during a legacy import, twice, then again: every record once",
     turns += page.items.length;
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  assert.equal(turns, burn.turns);
+  assert.equal(turns, fx.turns);
 });

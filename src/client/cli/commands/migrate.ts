@@ -3,6 +3,7 @@
  * writes through its backend), showing its progress notifications.
  * migrate copy: an offline admin command that opens two backends itself (docs/migration.md).
  */
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { LEGACY_SOURCES, MIGRATE_PROGRESS, type LegacyReport, type LegacySource } from "../../../domain/migrate.js";
 import { formatReport } from "../../../migrate/legacy/report.js";
@@ -21,6 +22,11 @@ async function legacy(ctx: CliContext): Promise<number> {
   }
   const selected = sources.length > 0 ? (sources as LegacySource[]) : undefined;
   const paths = list(ctx.options.path).map((p) => resolve(p));
+  for (const p of paths) {
+    const found = await stat(p).then((s) => (s.isDirectory() ? "dir" : "file"), () => undefined);
+    if (found === undefined) throw new UsageError(`--path ${p} does not exist`);
+    if (found !== "dir") throw new UsageError(`--path ${p} is not a directory (give the tool's folder, e.g. ~/.relayburn)`);
+  }
   // Default locations are this user's (home, working directory), not the daemon's.
   const roots = (paths.length > 0 ? rootsFor(paths, selected) : defaultRoots()).filter((r) => !selected || selected.includes(r.source));
   (await ctx.client()).close(); // starts a daemon when allowed and none answers
@@ -97,8 +103,10 @@ async function copy(ctx: CliContext): Promise<number> {
 export const migrateCommands: Command[] = [
   {
     words: ["migrate", "legacy"],
-    usage: "agentstate migrate legacy [--source infer|picoclaw|relayburn]… [--path DIR]… [--dry-run] [--json]",
-    summary: "Import infer, picoclaw and relayburn files from this host into the daemon's backend (idempotent; files are renamed *.migrated-<stamp>).",
+    usage: "agentstate migrate legacy [--source infer|picoclaw|relayburn|claude-code|codex]… [--path DIR]… [--dry-run] [--json]",
+    summary:
+      "Import infer, picoclaw, relayburn, Claude Code and Codex files from this host into the daemon's backend (idempotent; a file fully read is " +
+      "renamed *.migrated-<stamp>, except the Claude Code and Codex transcripts). Exit 2 for a --path that does not exist, 1 if a file failed.",
     options: { source: { type: "string", multiple: true }, path: { type: "string", multiple: true }, "dry-run": { type: "boolean" } },
     run: legacy,
   },
