@@ -19,7 +19,8 @@ import {
 import type { Client } from "../../client/index.js";
 import type { CheckpointTuple as StoredTuple } from "../../domain/checkpoints.js";
 import { ClientHandle, type ClientOptions } from "../client-handle.js";
-import { decodeTuple, decodeWrites, encodeCheckpoint, jsonEqual, toBase64 } from "./codec.js";
+import { jsonEqual } from "../json.js";
+import { decodeTuple, decodeWrites, encodeCheckpoint, toBase64 } from "./codec.js";
 
 export interface AgentstateSaverOptions extends ClientOptions {
   /**
