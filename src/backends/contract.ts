@@ -18,6 +18,7 @@ import type { PlanStore } from "./contract/plans.js";
 import type { HistoryStore } from "./contract/history.js";
 import type { ChangesetStore } from "./contract/changesets.js";
 import type { LedgerStore } from "./contract/ledger.js";
+import type { CheckpointStore } from "./contract/checkpoints.js";
 
 export type BackendName = "jsonl" | "sqlite" | "postgres" | "redis" | "memory";
 
@@ -40,6 +41,11 @@ export interface Backend {
   readonly history: HistoryStore;
   readonly changesets: ChangesetStore;
   readonly ledger: LedgerStore;
+  /**
+   * Graph checkpoints (SPEC §3.8). Optional until every backend stores them (issue 18, phase 2):
+   * while absent, the checkpoints.* methods answer UNSUPPORTED.
+   */
+  readonly checkpoints?: CheckpointStore;
   readonly changes: ChangeLog;
   /** Opens files or connections and runs migrations. Idempotent. */
   open(): Promise<void>;
@@ -59,6 +65,7 @@ export type * from "./contract/plans.js";
 export type * from "./contract/history.js";
 export type * from "./contract/changesets.js";
 export type * from "./contract/ledger.js";
+export type * from "./contract/checkpoints.js";
 export type * from "./contract/restore.js";
 export type * from "./contract/storage.js";
 export type * from "./contract/ports/conversations.js";

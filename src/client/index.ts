@@ -77,6 +77,7 @@ export type * from "../domain/plans.js";
 export type * from "../domain/history.js";
 export type * from "../domain/changesets.js";
 export type * from "../domain/ledger.js";
+export type * from "../domain/checkpoints.js";
 export type * from "../domain/changes.js";
 export type * from "../domain/events.js";
 export type { EventMessage, EventHandler, EventSubscription, SubscribeOptions } from "./subscriptions.js";

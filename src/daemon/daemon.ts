@@ -21,6 +21,7 @@ import { plansHandlers } from "./handlers/plans.js";
 import { historyHandlers } from "./handlers/history.js";
 import { changesetsHandlers } from "./handlers/changesets.js";
 import { ledgerHandlers } from "./handlers/ledger.js";
+import { checkpointsHandlers } from "./handlers/checkpoints.js";
 import type { ServiceContext } from "./handlers/types.js";
 import { HealthMonitor } from "./health.js";
 import { listen, type Listener } from "./listener.js";
@@ -122,6 +123,7 @@ export class Daemon {
       ...historyHandlers(ctx),
       ...changesetsHandlers(ctx),
       ...ledgerHandlers(ctx),
+      ...checkpointsHandlers(ctx),
       ...Object.assign({}, ...this.subsystems.map((sub) => sub.handlers ?? {})),
     };
     const dispatcher = new Dispatcher(allMethods, handlers, {

@@ -2,7 +2,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Json, Timestamp } from "./schema.js";
 
-export const DOMAINS = ["sessions", "groups", "jobs", "runs", "plans", "history", "changesets", "ledger"] as const;
+export const DOMAINS = ["sessions", "groups", "jobs", "runs", "plans", "history", "changesets", "ledger", "checkpoints"] as const;
 export type Domain = (typeof DOMAINS)[number];
 
 export const CHANGE_TYPES = [
@@ -16,6 +16,7 @@ export const CHANGE_TYPES = [
   "changeset.started", "changeset.recorded", "changeset.deleted",
   "invocation.saved", "invocation.deleted",
   "ledger.ingested",
+  "checkpoint.saved", "checkpoint.deleted",
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 

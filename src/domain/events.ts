@@ -16,7 +16,7 @@ export const MAX_TOPICS = 100;
 export const Topic = Type.String({
   pattern: `^(${DOMAINS.join("|")})(:.+)?$`,
   maxLength: TOPIC_MAX,
-  description: "a domain (sessions, groups, jobs, runs, plans, history, changesets, ledger) or one record: <domain>:<id>",
+  description: "a domain (sessions, groups, jobs, runs, plans, history, changesets, ledger, checkpoints) or one record: <domain>:<id> (checkpoints:<threadId>)",
 });
 export type Topic = Static<typeof Topic>;
 

@@ -7,6 +7,7 @@ import { plansMethods } from "./plans.js";
 import { historyMethods } from "./history.js";
 import { changesetsMethods } from "./changesets.js";
 import { ledgerMethods } from "./ledger.js";
+import { checkpointsMethods } from "./checkpoints.js";
 import { eventsMethods } from "./events.js";
 import { migrateMethods } from "./migrate.js";
 import type { MethodDef, ParamsOf, ResultOf } from "./method.js";
@@ -20,6 +21,7 @@ export const methods = {
   ...historyMethods,
   ...changesetsMethods,
   ...ledgerMethods,
+  ...checkpointsMethods,
   ...eventsMethods,
   ...migrateMethods,
 };

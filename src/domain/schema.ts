@@ -10,8 +10,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** A lone surrogate has no UTF-8 form (and would silently become U+FFFD in Redis keys and Postgres). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-export const isValidId = (v: string): boolean =>
-  v.length > 0 && Buffer.byteLength(v, "utf8") <= 256 && !CONTROL.test(v) && !LONE_SURROGATE.test(v);
+/** At most `maxBytes` UTF-8 bytes, no control characters, no lone surrogates (the empty string passes). */
+export const isCleanString = (v: string, maxBytes: number): boolean =>
+  Buffer.byteLength(v, "utf8") <= maxBytes && !CONTROL.test(v) && !LONE_SURROGATE.test(v);
+
+export const isValidId = (v: string): boolean => v.length > 0 && isCleanString(v, 256);
 
 FormatRegistry.Set("agentstate-id", isValidId);
 FormatRegistry.Set("date-time", (v) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d\d-\d\dT/.test(v));
