@@ -4,6 +4,7 @@
  * SAVEPOINT, so one failing rolls back only itself, and one COMMIT (one fsync) covers the batch.
  * Reads use a second connection and see committed data only.
  */
+import { AsyncResource } from "node:async_hooks";
 import Database from "better-sqlite3";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { Dialect, Param, Row, Sql, SqlDb, TxSql } from "../sql/db.js";
@@ -30,7 +31,7 @@ export function mapSqliteError(err: unknown): unknown {
   return err;
 }
 
-class Executor implements Sql {
+export class SqliteExecutor implements Sql {
   private readonly cache = new Map<string, Database.Statement>();
   constructor(private readonly db: Database.Database) {}
 
@@ -73,7 +74,7 @@ export class SqliteDb implements SqlDb {
   readonly read: Sql;
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
-  private readonly exec: Executor;
+  private readonly exec: SqliteExecutor;
   private queue: Job[] = [];
   private draining?: Promise<void>;
   /** fsyncs (COMMITs) and transactions, to show group commit in stats. */
@@ -89,13 +90,15 @@ export class SqliteDb implements SqlDb {
     this.writer.pragma("foreign_keys = ON");
     this.reader = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     this.reader.pragma("synchronous = FULL");
-    this.exec = new Executor(this.writer);
-    this.read = new Executor(this.reader);
+    this.exec = new SqliteExecutor(this.writer);
+    this.read = new SqliteExecutor(this.reader);
   }
 
   tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      // The batch runs `fn` from the drain loop; binding keeps the caller's async context (the
+      // worker's per-call clock) for it.
+      this.queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (v: unknown) => void, reject });
       this.kick();
     });
   }
@@ -129,7 +132,7 @@ export class SqliteDb implements SqlDb {
       const done: Array<[Job, unknown]> = [];
       let lost: unknown;
       for (const [i, job] of batch.entries()) {
-        const q: TxSql = Object.assign(Object.create(this.exec) as Executor, { state: new Map<string, unknown>() });
+        const q: TxSql = Object.assign(Object.create(this.exec) as SqliteExecutor, { state: new Map<string, unknown>() });
         this.writer.exec("SAVEPOINT tx");
         try {
           const result = await job.fn(q);
