@@ -96,17 +96,32 @@ function inheritedFd(env: NodeJS.ProcessEnv): number | undefined {
   return 3 + (named >= 0 && named < fds ? named : 0);
 }
 
+/**
+ * The socket's directory: created with the right mode when missing (before the socket exists). An
+ * existing directory is never chmodded — it may be /tmp or a home directory — so it must already
+ * be ours and closed to others, or the daemon refuses to put its socket there.
+ */
 async function prepareDirectory(dir: string, gid: number | undefined): Promise<void> {
   const mode = gid === undefined ? 0o700 : 0o2750;
-  await fs.mkdir(dir, { recursive: true, mode });
+  const created = await fs.mkdir(dir, { recursive: true, mode });
   const st = await fs.lstat(dir);
   const uid = process.getuid?.();
   if (!st.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
   if (uid !== undefined && st.uid !== uid) {
     throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (${uid}); refusing to put the socket there`);
   }
-  if (gid !== undefined && st.gid !== gid) await fs.chown(dir, uid ?? -1, gid);
-  if ((st.mode & 0o7777) !== mode) await fs.chmod(dir, mode); // the directory, before the socket exists
+  if (created === undefined) {
+    const open = st.mode & (gid === undefined ? 0o077 : 0o027);
+    if (open !== 0) {
+      throw new Error(
+        `${dir} is open to other users (mode ${(st.mode & 0o7777).toString(8)}); give --socket a path in a directory of its own, e.g. ${dir}/agentstate/agentstate.sock`,
+      );
+    }
+    if (gid !== undefined && st.gid !== gid) throw new Error(`${dir} is not in the socket group ${gid}; create it with that group or let the daemon create it`);
+    return;
+  }
+  if (gid !== undefined) await fs.chown(dir, uid ?? -1, gid);
+  await fs.chmod(dir, mode); // mkdir's mode is cut by the umask: set it exactly, before the socket exists
 }
 
 function lookupGroup(group: string): number {

@@ -25,11 +25,22 @@ test("the socket is 0600 inside a 0700 directory", async (t) => {
   assert.deepEqual(await raw.syncPing(), []);
 });
 
-test("an existing directory with wider permissions is narrowed to 0700 before the socket exists", async (t) => {
+test("an existing directory open to others is refused and left as it was (it may be /tmp)", async (t) => {
   const dir = tempDir(t);
-  const runDir = join(dir, "wide");
-  await fs.mkdir(runDir, { mode: 0o777 });
-  await fs.chmod(runDir, 0o777);
+  const shared = join(dir, "shared");
+  await fs.mkdir(shared);
+  await fs.chmod(shared, 0o1777);
+  const config = { ...resolveConfig({ env: {} }).config, socket: join(shared, "s.sock"), backend: "memory" as const };
+  const daemon = new Daemon({ config, logger: silentLogger() });
+  await assert.rejects(daemon.start(), /open to other users \(mode 1777\).*directory of its own/);
+  await daemon.stop();
+  assert.equal((await mode(shared)).toString(8), "1777", "the daemon never chmods a directory it did not create");
+  assert.equal(existsSync(join(shared, "s.sock")), false);
+});
+
+test("a directory the daemon creates is 0700 before the socket exists", async (t) => {
+  const dir = tempDir(t);
+  const runDir = join(dir, "made", "by", "daemon");
   const d = await startTestDaemon(t, { socket: join(runDir, "s.sock") });
   assert.equal((await mode(runDir)).toString(8), "700");
   assert.equal((await mode(d.socket)).toString(8), "600");
