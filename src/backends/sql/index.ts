@@ -24,8 +24,8 @@ export class SqlStores {
   readonly ledger: SqlLedger;
 
   constructor(db: SqlDb, opts: BackendOptions, pollMs: number) {
-    this.changes = new SqlChangeLog(db, pollMs);
-    const committed = () => this.changes.nudge();
+    this.changes = new SqlChangeLog(db, pollMs, opts.log);
+    const committed = () => this.changes.committed();
     this.conversations = new SqlConversations(db, opts, committed);
     this.groups = new SqlGroups(db, opts, committed);
     this.jobs = new SqlJobs(db, opts, committed);
