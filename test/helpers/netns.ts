@@ -31,8 +31,11 @@ export interface NetLab {
   /** The namespace of the database servers. */
   server: { ns: string; wrap: (argv: string[]) => string[] };
   hosts: LabHost[];
-  /** Drops every packet between host i and the server, silently, until heal(i). */
-  partition(i: number): void;
+  /**
+   * Drops every packet between host i and the server, silently, until heal(i). "replies" drops only
+   * what the server sends to host i: requests arrive and are executed, their answers are lost.
+   */
+  partition(i: number, direction?: "both" | "replies"): void;
   heal(i: number): void;
   partitioned(i: number): boolean;
   /** Idempotent. */
@@ -160,21 +163,26 @@ export function netLab(kinds: ("ns" | "root")[]): NetLab {
       run(["ip", "-n", ns, "link", "set", near, "up"]);
       return { ns, address: hostAddr, serverAddress: serverAddr, wrap: nsWrap(ns) };
     });
-    const iptables = (op: "-I" | "-D", i: number) => {
-      run(["ip", "netns", "exec", serverNs, "iptables", op, "INPUT", "-i", srvIf(i), "-j", "DROP"]);
-      run(["ip", "netns", "exec", serverNs, "iptables", op, "OUTPUT", "-o", srvIf(i), "-j", "DROP"]);
-    };
+    const rules = (i: number, direction: "both" | "replies") => [
+      ...(direction === "both" ? [["INPUT", "-i", srvIf(i), "-j", "DROP"]] : []),
+      ["OUTPUT", "-o", srvIf(i), "-j", "DROP"],
+    ];
+    const applied = new Map<number, string[][]>();
+    const iptables = (op: "-I" | "-D", rule: string[]) => run(["ip", "netns", "exec", serverNs, "iptables", op, ...rule]);
     return {
       server: { ns: serverNs, wrap: nsWrap(serverNs) },
       hosts,
-      partition(i) {
+      partition(i, direction = "both") {
         if (dropped.has(i)) return;
-        iptables("-I", i);
+        const r = rules(i, direction);
+        for (const rule of r) iptables("-I", rule);
+        applied.set(i, r);
         dropped.add(i);
       },
       heal(i) {
         if (!dropped.has(i)) return;
-        iptables("-D", i);
+        for (const rule of applied.get(i) ?? []) iptables("-D", rule);
+        applied.delete(i);
         dropped.delete(i);
       },
       partitioned: (i) => dropped.has(i),

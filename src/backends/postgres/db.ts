@@ -215,11 +215,21 @@ export class PostgresDb implements SqlDb {
     }
   }
 
-  /** A cheap round trip, for health; fails within `ms`. */
+  /** A cheap round trip, for health; fails within `ms`, waiting for a connection included. */
   async ping(ms = this.timeouts.replyMs): Promise<void> {
-    const lease = await this.lease();
+    const t0 = performance.now();
+    const leasing = this.lease();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+    });
+    const lease = await Promise.race([leasing, late]).finally(() => clearTimeout(timer));
+    if (lease === undefined) {
+      void leasing.then((l) => l.release(), () => undefined); // arrives later: straight back to the pool
+      throw mapPgError(new PgNoReplyError(ms));
+    }
     try {
-      await queryWithin(lease.client, "SELECT 1", undefined, ms);
+      await queryWithin(lease.client, "SELECT 1", undefined, Math.max(1, ms - (performance.now() - t0)));
     } catch (err) {
       lease.broken = true;
       throw mapPgError(err);

@@ -19,9 +19,8 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM changes WHERE cur IS NULL) THEN
     RETURN 0;
   END IF;
-  IF NOT pg_try_advisory_xact_lock(1634169716, hashtext(current_schema())) THEN
-    RETURN -1;
-  END IF;
+  -- Waits (at most the session's lock_timeout) for a run in progress, never for a write.
+  PERFORM pg_advisory_xact_lock(1634169716, hashtext(current_schema()));
   -- Each statement below takes a fresh snapshot, after the lock: it sees every earlier run's commit.
   SELECT GREATEST(COALESCE(MAX(cur), 0), COALESCE((SELECT value::bigint FROM kv WHERE key = 'changes.prunedThrough'), 0))
     INTO top FROM changes;
