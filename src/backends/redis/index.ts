@@ -20,7 +20,7 @@ export interface RedisOptions extends BackendOptions {
   url: string;
   /** Prefix of every key (default "agentstate:"). */
   prefix?: string;
-  /** Hard cap of the change stream (XADD MAXLEN ~); time-based retention prunes earlier. */
+  /** Hard cap of the change stream (exact, amortized by 1 %; the cap is recorded for since()); time-based retention prunes earlier. */
   streamMaxLen?: number;
 }
 
@@ -41,9 +41,9 @@ export class RedisBackend implements Backend {
   private persistence: Record<string, string> = {};
 
   constructor(readonly opts: RedisOptions) {
-    this.client = new RedisClient(opts.url);
+    this.client = new RedisClient(opts.url, opts.log);
     this.keys = new Keys(opts.prefix ?? "agentstate:");
-    const writer = new Writer(this.client, opts, this.keys.changes, opts.streamMaxLen ?? 1_000_000);
+    const writer = new Writer(this.client, opts, this.keys.changes, opts.streamMaxLen ?? 1_000_000, this.keys.meta);
     this.changes = new RedisChangeLog(this.client, this.keys);
     this.conversations = new RedisConversations(this.client, this.keys, writer, opts);
     this.groups = new RedisGroups(this.client, this.keys, writer, opts);
