@@ -9,6 +9,7 @@ import { describe, test, type TestContext } from "node:test";
 import type { BackendLog, Change } from "../../src/backends/contract.js";
 import { RedisBackend } from "../../src/backends/redis/index.js";
 import { isAgentStateError } from "../../src/domain/errors.js";
+import { startTestDaemon } from "../helpers/daemon.js";
 import { netLab, netLabUnavailable, type NetLab } from "../helpers/netns.js";
 import { redisUrlAt, startThrowawayRedis, type RedisServer } from "../helpers/redis.js";
 
@@ -116,6 +117,38 @@ describe("redis behind a silent partition", { skip, timeout: 120_000 }, () => {
     await sleep(3000);
     assert.equal(await other.client.call((c) => c.get(key)), "maybe", "nothing was re-sent behind the caller's back");
     assert.equal(await timed(() => write("after")).then((x) => x.code), "ok");
+  });
+
+  test("a claim release that fails during the partition is retried until it lands", async (t) => {
+    const { cut, other } = await backends(t);
+    const d = await startTestDaemon(t, { store: cut });
+    const admin = await d.client();
+    await admin.jobs.save({ id: "e", schedule: { cron: "@daily" } });
+    const run = await admin.jobs.trigger({ id: "e" });
+    const worker = await d.client();
+    assert.equal((await worker.runs.claim({ runId: run.id, worker: "w" }))?.status, "claimed");
+
+    lab.partition(0);
+    worker.close(); // the claiming process dies while the daemon cannot reach redis
+    await sleep(6000);
+    assert.equal((await other.jobs.getRun(run.id)).status, "claimed", "nothing can have been written during the partition");
+    const health = await admin.daemon.health({});
+    assert.equal(health.checks.scheduler?.claimReleasesRetrying, 1);
+
+    lab.heal(0);
+    const healed = performance.now();
+    let released: Awaited<ReturnType<typeof other.jobs.getRun>> | undefined;
+    while (performance.now() - healed < 10_000) {
+      const r = await other.jobs.getRun(run.id);
+      if (r.status !== "claimed") {
+        released = r;
+        break;
+      }
+      await sleep(50);
+    }
+    assert.equal(released?.status, "pending", "the release never landed");
+    assert.equal(released.attempt, 2);
+    t.diagnostic(`release landed ${(performance.now() - healed).toFixed(0)} ms after healing`);
   });
 
   test("tear down the lab", async () => {
