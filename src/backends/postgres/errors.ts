@@ -16,8 +16,10 @@ const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
 
 /** Raised by our own client-side timer (db.ts) when a statement got no reply in time. */
 export class PgNoReplyError extends Error {
-  constructor(readonly waitedMs: number) {
-    super(`no reply from postgres within ${waitedMs} ms`);
+  readonly waitedMs: number;
+  constructor(waitedMs: number) {
+    super(`no reply from postgres within ${Math.round(waitedMs)} ms`);
+    this.waitedMs = Math.round(waitedMs);
   }
 }
 
