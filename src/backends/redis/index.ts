@@ -93,7 +93,8 @@ export class RedisBackend implements Backend {
       const warnings = this.persistence.aofEnabled === "0" ? ["redis AOF is off: acknowledged writes since the last snapshot are lost if the server stops"] : undefined;
       return { ok: true, latencyMs: performance.now() - t0, details: { prefix: this.keys.prefix, persistence: this.persistence }, ...(warnings ? { warnings } : {}) };
     } catch (err) {
-      return { ok: false, latencyMs: performance.now() - t0, error: (err as Error).message };
+      const reason = this.client.ready ? (err as Error).message : "redis is unreachable (reconnecting)";
+      return { ok: false, latencyMs: performance.now() - t0, error: reason };
     }
   }
 }

@@ -43,8 +43,9 @@ export interface Dialect {
   readonly deferChanges?: boolean;
   /**
    * Where cursors are not assigned inside the write (Postgres, with many concurrent writers): gives
-   * committed change rows their cursors, in one autocommit statement. Returns how many rows got one,
-   * or -1 when another process was sequencing (its run may not have seen our rows: call again).
+   * committed change rows their cursors, in one autocommit statement. Returns how many rows got one
+   * (at most a batch: call again while it returns a full batch), or -1 when it could not take the
+   * sequencer lock (a run already going may not have seen our rows: call again).
    * Absent on SQLite, whose single writer assigns cursor = row id at insert, in commit order.
    * See docs/decisions/postgres-change-order.md.
    */

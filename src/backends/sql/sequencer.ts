@@ -3,8 +3,9 @@
  * docs/decisions/postgres-change-order.md): after each local commit, and on a timer so that rows
  * committed by a daemon that died or was cut off before it could sequence them still get cursors.
  * At most one call in flight per process; requests made meanwhile fold into one more run after it.
- * A run that finds another process sequencing (-1) tries again shortly: that process's snapshot may
- * predate our commit, and only a run that took the lock after our commit is sure to include it.
+ * Only a run that took the sequencer lock after our commit is sure to include our rows: Postgres'
+ * function waits for the lock (bounded by lock_timeout); a dialect that answers -1 instead (lock
+ * busy) is called again shortly.
  */
 import type { BackendLog } from "../contract.js";
 import type { SqlDb } from "./db.js";

@@ -2,7 +2,7 @@
  * The change log without a global write lock (docs/decisions/postgres-change-order.md). The old
  * serial cursor column becomes the row id (`id`, assigned at insert, not in commit order on
  * Postgres); `cur` is a new nullable column holding the cursor, unique, set after commit:
- * - Postgres: by `sequence_changes()`, one autocommit call under a try-advisory-lock, in commit order;
+ * - Postgres: by `sequence_changes()`, one autocommit call under an advisory lock, in commit order;
  * - SQLite: by a trigger at insert (one writer: row id order is commit order).
  * Existing rows keep their cursor (cur = id): they were numbered in commit order under the old lock.
  */
