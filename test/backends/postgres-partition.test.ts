@@ -72,7 +72,7 @@ describe("postgres behind a silent partition", { skip, timeout: 180_000 }, () =>
     const row = await cut.db.read.get<Record<string, string>>(
       "SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l, current_setting('idle_in_transaction_session_timeout') AS i",
     );
-    assert.deepEqual(row, { s: "2500ms", l: "2s", i: "1s" });
+    assert.deepEqual(row, { s: "2500ms", l: "2s", i: "2s" });
   });
 
   test("calls fail within 5 s with a coded error; the pool drops dead connections; first success within 2 s of healing; LISTEN and health follow", async (t) => {
@@ -144,7 +144,7 @@ describe("postgres behind a silent partition", { skip, timeout: 180_000 }, () =>
     const write = await timed(() => other.conversations.updateSession({ id: "shared", title: "moved on" }));
     const waited = performance.now() - blockedAt;
     assert.equal(write.code, "ok");
-    assert.ok(waited <= 1500, `the other daemon waited ${waited.toFixed(0)} ms for the cut-off daemon's lock`);
+    assert.ok(waited <= 3000, `the other daemon waited ${waited.toFixed(0)} ms for the cut-off daemon's lock`);
     const r = await cutTx;
     assert.equal(r.code, "BACKEND_UNAVAILABLE", "a statement before COMMIT got no answer: surely not committed");
     assert.equal((await other.conversations.getSession("shared")).title, "moved on");
@@ -174,7 +174,7 @@ describe("postgres behind a silent partition", { skip, timeout: 180_000 }, () =>
     );
     lab.heal(0);
     assert.equal(lost.code, "OUTCOME_UNKNOWN", "the daemon cannot tell a lost COMMIT from a lost answer");
-    await sleep(1500);
+    await sleep(2500);
     assert.equal(await other.db.read.get("SELECT value FROM kv WHERE key = 'probe-b'"), undefined);
   });
 

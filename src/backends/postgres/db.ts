@@ -16,7 +16,7 @@ import pg from "pg";
 import { outcomeUnknown } from "../../domain/errors.js";
 import type { Param, Row, Sql, SqlDb, TxOptions, TxSql } from "../sql/db.js";
 import { postgresDialect } from "./dialect.js";
-import { isConnectionLoss, mapPgError, PgNoReplyError } from "./errors.js";
+import { isConnectionLoss, isContention, mapPgError, PgNoReplyError } from "./errors.js";
 
 export { CHANGES_CHANNEL, MIGRATION_LOCK, postgresDialect } from "./dialect.js";
 export { mapPgError } from "./errors.js";
@@ -40,11 +40,16 @@ export interface PgTimeouts {
 export const PG_TIMEOUTS: PgTimeouts = {
   statementMs: 2500,
   lockMs: 2000,
-  idleInTransactionMs: 1000,
+  idleInTransactionMs: 2000,
   replyMs: 3000,
   connectMs: 1500,
   keepAliveMs: 5000,
 };
+
+/** A transaction that lost to another (lock_timeout, deadlock, serialization) runs again this often at most… */
+const CONTENTION_RETRIES = 3;
+/** …and not after this long since it first started. */
+const CONTENTION_BUDGET_MS = 10_000;
 
 /** `?` → `$1, $2, …` (our statements never hold a literal question mark). */
 const numbered = new Map<string, string>();
@@ -183,9 +188,12 @@ export class PostgresDb implements SqlDb {
 
   async tx<T>(fn: (q: TxSql) => Promise<T>, opts: TxOptions = {}): Promise<T> {
     const replyMs = opts.unbounded ? 0 : this.timeouts.replyMs;
+    const started = performance.now();
+    let contended = 0;
     for (let attempt = 0; ; attempt++) {
       const lease = await this.lease();
       let stage: "begin" | "work" | "commit" = "begin";
+      let again = false;
       try {
         await queryWithin(lease.client, "BEGIN", undefined, replyMs);
         stage = "work";
@@ -201,17 +209,22 @@ export class PostgresDb implements SqlDb {
           // COMMIT went out and nothing came back: the server may have committed.
           if (stage === "commit") throw outcomeUnknown(`postgres did not confirm the commit (${err instanceof PgNoReplyError ? "no reply" : "connection lost"})`);
           // A pooled connection the server had already dropped: nothing but BEGIN was sent.
-          if (stage === "begin" && attempt === 0 && lease.reused && !(err instanceof PgNoReplyError)) continue;
+          again = stage === "begin" && attempt === 0 && lease.reused && !(err instanceof PgNoReplyError);
         } else {
           // The server answered (a failed statement or a refused COMMIT): the transaction is void.
           await queryWithin(lease.client, "ROLLBACK", undefined, replyMs).catch(() => {
             lease.broken = true;
           });
+          // Lost to another transaction (lock wait too long, deadlock, serialization): nothing was
+          // stored and the function only computes from what it reads, so it runs again, a few times
+          // within a budget. A cut-off daemon's locks go within idle_in_transaction_session_timeout.
+          again = isContention(err) && contended++ < CONTENTION_RETRIES && performance.now() - started < CONTENTION_BUDGET_MS && !opts.unbounded;
         }
-        throw mapPgError(err);
+        if (!again) throw mapPgError(err);
       } finally {
         lease.release();
       }
+      if (contended > 0) await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * contended));
     }
   }
 
@@ -257,8 +270,9 @@ class PgTx implements TxSql {
     try {
       return await queryWithin(this.client, toNumbered(sql), params as unknown[], this.replyMs);
     } catch (err) {
-      // Connection losses stay raw so tx() can tell a lost COMMIT from a lost statement.
-      throw isConnectionLoss(err) ? err : mapPgError(err);
+      // Connection losses and contention stay raw: tx() tells a lost COMMIT from a lost statement,
+      // and runs a transaction that lost a lock race again.
+      throw isConnectionLoss(err) || isContention(err) ? err : mapPgError(err);
     }
   }
   async all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {

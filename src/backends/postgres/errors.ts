@@ -1,6 +1,8 @@
 /** What a pg error means for the caller: a driver's text never leaves this file. */
 import { AgentStateError, backendUnavailable, invalidParams } from "../../domain/errors.js";
 
+const codeOf = (err: unknown) => (err as { code?: unknown }).code;
+
 /** The socket failed or the server ended the session: whatever was in flight got no answer. */
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
 
@@ -10,6 +12,15 @@ const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EP
  * serialization failure (40001). Nothing was stored; trying again may well work.
  */
 const TRANSIENT_CODES = new Set(["57014", "55P03", "25P03", "40P01", "40001"]);
+
+/** Lost to another transaction: a lock waited for too long, a deadlock, a serialization failure, a statement cancelled by statement_timeout. */
+const CONTENTION_CODES = new Set(["55P03", "40P01", "40001", "57014"]);
+
+/** A server answer that says the transaction lost to another one and may well succeed if run again. */
+export const isContention = (err: unknown): boolean => {
+  const code = codeOf(err);
+  return typeof code === "string" && CONTENTION_CODES.has(code);
+};
 
 /** Text PostgreSQL refuses to store: a NUL character (22021), or one the encoding lacks (22P05). */
 const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
@@ -22,8 +33,6 @@ export class PgNoReplyError extends Error {
     this.waitedMs = Math.round(waitedMs);
   }
 }
-
-const codeOf = (err: unknown) => (err as { code?: unknown }).code;
 
 /**
  * True when the connection is gone or unanswered, so the server's answer to what was last sent is
