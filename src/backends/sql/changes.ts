@@ -67,6 +67,8 @@ export async function recordChanges(q: TxSql, db: SqlDb, opts: BackendOptions, .
 }
 
 const PAGE = 1000;
+/** Pause before the poll that serves wake-ups which arrived during the previous one. */
+const REPOLL_GAP_MS = 5;
 
 /**
  * The retained changes after a cursor and the pruned-through mark, read by one statement, so from
@@ -147,11 +149,17 @@ export class SqlChangeLog implements ChangeLog {
     this.polling = this.poll()
       .catch(() => undefined) // a dead backend: the next tick tries again
       .finally(() => {
-        this.polling = undefined;
-        if (this.again) {
-          this.again = false;
-          this.nudge();
+        if (!this.again) {
+          this.polling = undefined;
+          return;
         }
+        // Wake-ups that came during a poll are served by one more, a moment later: under a high
+        // write rate (several daemons) that reads many rows per query instead of one query per write.
+        this.again = false;
+        setTimeout(() => {
+          this.polling = undefined;
+          this.nudge();
+        }, REPOLL_GAP_MS).unref();
       });
   }
 
