@@ -27,7 +27,10 @@ export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}, w
       c.close();
       return { child, stderr: () => err };
     } catch {
-      if (Date.now() > deadline) throw new Error(`daemon did not answer on ${socket}: ${err}`);
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL"); // never leave it running: the test process would wait for it forever
+        throw new Error(`daemon did not answer on ${socket}: ${err}`);
+      }
       await new Promise((r) => setTimeout(r, 30));
     }
   }

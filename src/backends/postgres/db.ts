@@ -31,8 +31,14 @@ export interface PgTimeouts {
   idleInTransactionMs: number;
   /** Client: a statement with no reply after this fails and its connection is destroyed. */
   replyMs: number;
-  /** Client: opening a connection, or waiting for a free pool slot. */
+  /** Client: opening a connection. */
   connectMs: number;
+  /**
+   * Client: waiting for a free pool connection. Long, since a burst on busy rows queues legitimately;
+   * it does not delay failure on a dead network, where every connection in use is freed within
+   * `replyMs` and each new one fails within `connectMs`.
+   */
+  poolWaitMs: number;
   /** TCP keepalive: idle time before the first probe. */
   keepAliveMs: number;
 }
@@ -43,6 +49,7 @@ export const PG_TIMEOUTS: PgTimeouts = {
   idleInTransactionMs: 2000,
   replyMs: 3000,
   connectMs: 1500,
+  poolWaitMs: 10_000,
   keepAliveMs: 5000,
 };
 
@@ -114,7 +121,14 @@ export class PostgresDb implements SqlDb {
 
   constructor(readonly opts: PostgresDbOptions) {
     this.timeouts = { ...PG_TIMEOUTS, ...opts.timeouts };
-    this.pool = new pg.Pool({ ...this.clientConfig(), max: opts.poolSize, idleTimeoutMillis: 30_000 });
+    // pg-pool uses one timeout for the queue and for connecting; the client class keeps its own, short.
+    const connectMs = this.timeouts.connectMs;
+    class DaemonClient extends pg.Client {
+      constructor(config?: string | pg.ClientConfig) {
+        super({ ...(typeof config === "string" ? { connectionString: config } : config), connectionTimeoutMillis: connectMs });
+      }
+    }
+    this.pool = new pg.Pool({ ...this.clientConfig(), Client: DaemonClient, connectionTimeoutMillis: this.timeouts.poolWaitMs, max: opts.poolSize, idleTimeoutMillis: 30_000 });
     this.pool.on("error", () => undefined); // an idle client died; the pool replaces it
     const rows = async <T>(sql: string, params?: readonly Param[]) => (await this.readResult(sql, params)).rows as T[];
     this.read = {

@@ -44,7 +44,8 @@ export function isConnectionLoss(err: unknown): boolean {
   const code = codeOf(err);
   if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;
   const message = (err as Error).message ?? "";
-  return /Connection terminated|timeout exceeded when trying to connect|not queryable|Client has encountered a connection error|socket hang up/i.test(message);
+  // "timeout expired": pg's own connect timeout; "timeout exceeded when trying to connect": pg-pool's wait.
+  return /Connection terminated|timeout exceeded when trying to connect|timeout expired|not queryable|Client has encountered a connection error|socket hang up/i.test(message);
 }
 
 /** Driver errors become AgentStateErrors; a caller never sees driver text. */
