@@ -1,6 +1,6 @@
 /**
  * The Postgres dialect of the shared SQL stores. Change rows are inserted without a cursor; the
- * sequencer function (migration 006, docs/decisions/postgres-change-order.md) gives committed rows
+ * sequencer function (migration 007, docs/decisions/postgres-change-order.md) gives committed rows
  * their cursors in one autocommit statement, so no write holds a lock shared by every writer.
  */
 import type { Dialect, Sql } from "../sql/db.js";

@@ -17,7 +17,7 @@ export const sqliteDialect: Dialect = {
   serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
   forUpdate: "",
   binary: "COLLATE BINARY",
-  // One writer: a trigger (migration 006) sets cursor = row id at insert, which is commit order.
+  // One writer: a trigger (migration 007) sets cursor = row id at insert, which is commit order.
 };
 
 class Executor implements Sql {

@@ -7,7 +7,7 @@ import { groupsPlansHistory } from "./002-groups-plans-history.js";
 import { jobsRuns } from "./003-jobs-runs.js";
 import { changesets } from "./004-changesets.js";
 import { ledger } from "./005-ledger.js";
-import { changeSequencer } from "./006-change-sequencer.js";
+import { changeSequencer } from "./007-change-sequencer.js";
 import type { Migration } from "./migration.js";
 
 export const MIGRATIONS: readonly Migration[] = [core, groupsPlansHistory, jobsRuns, changesets, ledger, changeSequencer];

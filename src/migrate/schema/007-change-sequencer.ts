@@ -1,5 +1,6 @@
 /**
- * The change log without a global write lock (docs/decisions/postgres-change-order.md). The old
+ * The change log without a global write lock (docs/decisions/postgres-change-order.md). Version 7:
+ * main's 006 (aliases, key order) comes first; versions need not be contiguous. The old
  * serial cursor column becomes the row id (`id`, assigned at insert, not in commit order on
  * Postgres); `cur` is a new nullable column holding the cursor, unique, set after commit:
  * - Postgres: by `sequence_changes()`, one autocommit call under an advisory lock, in commit order;
@@ -44,7 +45,7 @@ BEGIN
 END`;
 
 export const changeSequencer: Migration = {
-  version: 6,
+  version: 7,
   name: "change-sequencer",
   up: (d: Dialect) => [
     "ALTER TABLE changes RENAME COLUMN cur TO id",
