@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every bench module (SPEC §10, P1–P8, P10), prints one table — id, what, target,
+ * `npm run bench`: runs every bench module (SPEC §10, P1–P10), prints one table — id, what, target,
  * measured, the ratio to the target with PASS/FAIL, and the machine's load average (1 min) when the
  * module started and ended — and writes the same, with the raw figures, to bench/results/latest.json.
  *
@@ -21,9 +21,10 @@ import { p5 } from "./p5-tail.js";
 import { p6 } from "./p6-ledger.js";
 import { p7 } from "./p7-memory.js";
 import { p8 } from "./p8-pg-connections.js";
+import { p9 } from "./p9-pg-scale.js";
 import { p10 } from "./p10-langgraph.js";
 
-const MODULES: BenchModule[] = [p1, p2, p3, p4, p5, p6, p7, p8, p10];
+const MODULES: BenchModule[] = [p1, p2, p3, p4, p5, p6, p7, p8, p9, p10];
 
 const loadText = (r: BenchResult) => (r.load ? `${r.load.start[0].toFixed(2)}→${r.load.end[0].toFixed(2)}` : "—");
 

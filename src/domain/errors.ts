@@ -8,10 +8,14 @@ export const ERROR_CODES = {
   NOT_FOUND: { rpc: -32001, meaning: "the record does not exist" },
   CONFLICT: { rpc: -32002, meaning: "a version, sequence or id check failed; nothing was changed" },
   TOO_LARGE: { rpc: -32003, meaning: "a value exceeds a configured size limit; nothing was stored" },
-  BACKEND_UNAVAILABLE: { rpc: -32004, meaning: "the storage backend cannot be reached right now" },
+  BACKEND_UNAVAILABLE: { rpc: -32004, meaning: "the storage backend cannot be reached right now; a write answered with this did not happen" },
   SHUTTING_DOWN: { rpc: -32005, meaning: "the daemon is stopping and takes no new requests" },
   INVALID_STATE: { rpc: -32006, meaning: "the record is not in a state that allows this operation" },
   UNSUPPORTED: { rpc: -32007, meaning: "this backend or build does not support the operation" },
+  OUTCOME_UNKNOWN: {
+    rpc: -32008,
+    meaning: "the write reached the storage server but its reply was lost (the connection died after the commit was sent): it may or may not have happened; retry with the same idempotencyKey, or read back, to settle it",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -52,3 +56,7 @@ export const invalidParams = (message: string, path = "") =>
 export const invalidState = (message: string, details?: Record<string, unknown>) =>
   new AgentStateError("INVALID_STATE", message, details);
 export const backendUnavailable = (message: string) => new AgentStateError("BACKEND_UNAVAILABLE", message);
+export const isOutcomeUnknown = hasCode("OUTCOME_UNKNOWN");
+/** Only when the write may have been applied: its commit (or atomic script) was sent and no reply came. */
+export const outcomeUnknown = (message: string) =>
+  new AgentStateError("OUTCOME_UNKNOWN", `${message}; the write may or may not have been stored: retry with the same idempotencyKey, or read back`);

@@ -12,7 +12,9 @@ import { Redis } from "ioredis";
 import { freePort } from "./postgres.js";
 
 export interface RedisServer {
+  /** redis://host:port, or a Unix socket path (ioredis takes either). */
   url: string;
+  port?: number;
   stop?(): Promise<void>;
   start?(): Promise<void>;
 }
@@ -26,13 +28,30 @@ export function redis(): Promise<RedisServer> {
   return shared;
 }
 
-export async function startThrowawayRedis(): Promise<RedisServer> {
+export interface ThrowawayRedisOptions {
+  /**
+   * Runs the server inside a network namespace (test/helpers/netns.ts: the lab's `server.wrap`),
+   * listening on every address there at `port` (default 6379: the namespace's own); `url` is then
+   * the Unix socket, so the test's own checks never cross a partition.
+   */
+  wrap?: (argv: string[]) => string[];
+  port?: number;
+}
+
+/** A URL of `server` at a TCP address (for a server started with `wrap`: one of the lab's addresses). */
+export const redisUrlAt = (server: RedisServer, host: string): string => `redis://${host}:${server.port ?? 6379}`;
+
+export async function startThrowawayRedis(opts: ThrowawayRedisOptions = {}): Promise<RedisServer & { port: number }> {
   const dir = mkdtempSync(join(tmpdir(), "agentstate-redis-"));
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  const wrap = opts.wrap;
+  const port = opts.port ?? (wrap ? 6379 : await freePort());
+  const url = wrap ? join(dir, "redis.sock") : `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""], { stdio: "ignore" });
+    const args = ["--port", String(port), "--bind", wrap ? "0.0.0.0" : "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""];
+    if (wrap) args.push("--protected-mode", "no", "--unixsocket", url, "--unixsocketperm", "700");
+    const argv = (wrap ?? ((a: string[]) => a))(["redis-server", ...args]);
+    child = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
     child.unref();
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -54,6 +73,7 @@ export async function startThrowawayRedis(): Promise<RedisServer> {
   const stop = async () => {
     const c = child;
     if (!c || c.exitCode !== null) return;
+    c.ref(); // the child was unref()ed at start; waiting for its exit must keep this process alive
     const exited = new Promise((r) => c.once("exit", r));
     c.kill("SIGTERM");
     await exited;
@@ -63,5 +83,5 @@ export async function startThrowawayRedis(): Promise<RedisServer> {
     child?.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   });
-  return { url, stop, start };
+  return { url, port, stop, start };
 }

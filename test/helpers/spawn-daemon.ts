@@ -10,8 +10,10 @@ export interface Spawned {
   stderr: () => string;
 }
 
-export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Spawned> {
-  const child = spawn(process.execPath, [DAEMON_BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+/** `wrap` runs the daemon inside a network namespace (test/helpers/netns.ts: a lab host's `wrap`). */
+export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}, wrap: (argv: string[]) => string[] = (a) => a): Promise<Spawned> {
+  const argv = wrap([process.execPath, DAEMON_BIN, ...args]);
+  const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
   const socketIndex = args.indexOf("--socket");
@@ -25,7 +27,10 @@ export async function spawnDaemon(args: string[], env: NodeJS.ProcessEnv = {}): 
       c.close();
       return { child, stderr: () => err };
     } catch {
-      if (Date.now() > deadline) throw new Error(`daemon did not answer on ${socket}: ${err}`);
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL"); // never leave it running: the test process would wait for it forever
+        throw new Error(`daemon did not answer on ${socket}: ${err}`);
+      }
       await new Promise((r) => setTimeout(r, 30));
     }
   }

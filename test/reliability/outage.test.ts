@@ -11,7 +11,7 @@ import { outageRun, type OutageReport } from "./outage.js";
 
 function report(t: TestContext, r: OutageReport): void {
   t.diagnostic(
-    `acked ${r.acked}, failed ${r.failed} (slowest failure ${r.maxFailedMs.toFixed(0)} ms), ` +
+    `acked ${r.acked}, failed ${r.failed} (${r.unknown} OUTCOME_UNKNOWN; slowest failure ${r.maxFailedMs.toFixed(0)} ms), ` +
       `first success ${r.recoveryMs.toFixed(0)} ms after the server was ready, feed attached after ${r.feedMs.toFixed(0)} ms, ` +
       `health fail seen ${r.healthFailSeenAfterMs.toFixed(0)} ms into the outage, slowest ping ${r.maxPingMs.toFixed(0)} ms, changes ${r.changes}`,
   );

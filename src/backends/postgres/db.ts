@@ -1,38 +1,62 @@
 /**
- * PostgreSQL through pg: a bounded pool whose connections use the configured schema, parameterized
- * statements only, and fast failure (BACKEND_UNAVAILABLE) when the server cannot be reached; the
- * pool makes new connections by itself when the server returns.
+ * PostgreSQL through pg: a bounded pool whose sessions use the configured schema, parameterized
+ * statements only, and bounded waits everywhere (docs/operations.md "Postgres timeouts"):
+ *
+ * - every daemon session starts with server-side `statement_timeout`, `lock_timeout` and
+ *   `idle_in_transaction_session_timeout` (sent in the startup packet: no extra round trip), so no
+ *   daemon — even one cut off mid-transaction — holds a lock others wait on for longer than
+ *   statement + idle-in-transaction timeout;
+ * - every statement has a client-side reply timeout; a connection that times out is destroyed, never
+ *   returned to the pool, so a dead TCP connection is used once at most;
+ * - TCP keepalives on every socket;
+ * - a write whose COMMIT was sent but not answered is OUTCOME_UNKNOWN; any other failure of a write
+ *   is BACKEND_UNAVAILABLE (or the domain error) and nothing was stored.
  */
 import pg from "pg";
-import { AgentStateError, backendUnavailable, invalidParams } from "../../domain/errors.js";
-import type { Dialect, Param, Row, Sql, SqlDb, TxSql } from "../sql/db.js";
+import { outcomeUnknown } from "../../domain/errors.js";
+import type { Param, Row, Sql, SqlDb, TxOptions, TxSql } from "../sql/db.js";
+import { postgresDialect } from "./dialect.js";
+import { isConnectionLoss, isContention, mapPgError, PgNoReplyError } from "./errors.js";
 
-/** Advisory lock keys (arbitrary constants, "agst" in ASCII plus a number). */
-export const CHANGES_LOCK = 0x61677374_01;
-export const MIGRATION_LOCK = 0x61677374_02;
-/** The NOTIFY channel of change-log writes; the payload is the schema written to. */
-export const CHANGES_CHANNEL = "agentstate_changes";
+export { CHANGES_CHANNEL, MIGRATION_LOCK, postgresDialect } from "./dialect.js";
+export { mapPgError } from "./errors.js";
 
-export const postgresDialect: Dialect = {
-  name: "postgres",
-  bigint: "BIGINT",
-  serial: "BIGSERIAL PRIMARY KEY",
-  forUpdate: " FOR UPDATE",
-  binary: 'COLLATE "C"',
-  async orderChanges(q) {
-    // Sequence values are not committed in order; holding this lock from the first change insert to
-    // commit makes cursor order equal commit order, so a reader never sees cursor 6 before 5.
-    if (q.state.has("ordered")) return;
-    q.state.set("ordered", true);
-    await q.get("SELECT pg_advisory_xact_lock(?::bigint)", [CHANGES_LOCK]);
-  },
-  async announceChanges(q) {
-    // NOTIFY is delivered at commit, and not at all on rollback; once per transaction is enough.
-    if (q.state.has("announced")) return;
-    q.state.set("announced", true);
-    await q.get("SELECT pg_notify(?, current_schema())", [CHANGES_CHANNEL]);
-  },
+/** Every bound the postgres backend keeps; defaults in PG_TIMEOUTS, documented in docs/operations.md. */
+export interface PgTimeouts {
+  /** Server: a statement running longer is cancelled (statement_timeout). */
+  statementMs: number;
+  /** Server: waiting longer for a lock gives up (lock_timeout). */
+  lockMs: number;
+  /** Server: a session idle inside a transaction longer is ended and rolled back. */
+  idleInTransactionMs: number;
+  /** Client: a statement with no reply after this fails and its connection is destroyed. */
+  replyMs: number;
+  /** Client: opening a connection. */
+  connectMs: number;
+  /**
+   * Client: waiting for a free pool connection. Long, since a burst on busy rows queues legitimately;
+   * it does not delay failure on a dead network, where every connection in use is freed within
+   * `replyMs` and each new one fails within `connectMs`.
+   */
+  poolWaitMs: number;
+  /** TCP keepalive: idle time before the first probe. */
+  keepAliveMs: number;
+}
+
+export const PG_TIMEOUTS: PgTimeouts = {
+  statementMs: 2500,
+  lockMs: 2000,
+  idleInTransactionMs: 2000,
+  replyMs: 3000,
+  connectMs: 1500,
+  poolWaitMs: 10_000,
+  keepAliveMs: 5000,
 };
+
+/** A transaction that lost to another (lock_timeout, deadlock, serialization) runs again this often at most… */
+const CONTENTION_RETRIES = 3;
+/** …and not after this long since it first started. */
+const CONTENTION_BUDGET_MS = 10_000;
 
 /** `?` → `$1, $2, …` (our statements never hold a literal question mark). */
 const numbered = new Map<string, string>();
@@ -46,45 +70,29 @@ export function toNumbered(sql: string): string {
   return out;
 }
 
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
-
-/** Text PostgreSQL refuses to store: a NUL character (22021), or one the encoding lacks (22P05). */
-const UNSTORABLE_TEXT = new Set(["22021", "22P05"]);
-
-/** Driver errors become AgentStateErrors; a caller never sees driver text. */
-export function mapPgError(err: unknown): unknown {
-  if (err instanceof AgentStateError) return err;
-  const code = (err as { code?: string }).code;
-  if (code !== undefined && UNSTORABLE_TEXT.has(code)) {
-    return invalidParams("a string holds a NUL character, which PostgreSQL cannot store in a text field");
-  }
-  const message = (err as Error).message ?? "";
-  if ((code !== undefined && CONNECTION_CODES.has(code)) || /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(message)) {
-    return backendUnavailable(`postgres is unreachable (${code ?? "connection lost"})`);
-  }
-  return err;
-}
-
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-class PgExecutor implements Sql {
-  constructor(protected readonly runner: { query: (text: string, values?: unknown[]) => Promise<pg.QueryResult> }) {}
-  async all<T = Row>(sql: string, params: readonly Param[] = []): Promise<T[]> {
-    try {
-      return (await this.runner.query(toNumbered(sql), params as unknown[])).rows as T[];
-    } catch (err) {
-      throw mapPgError(err);
-    }
-  }
-  async get<T = Row>(sql: string, params: readonly Param[] = []): Promise<T | undefined> {
-    return (await this.all<T>(sql, params))[0];
-  }
-  async run(sql: string, params: readonly Param[] = []): Promise<number> {
-    try {
-      return (await this.runner.query(toNumbered(sql), params as unknown[])).rowCount ?? 0;
-    } catch (err) {
-      throw mapPgError(err);
-    }
+/** Ends the socket under a client whose reply never came: the pool must not hand it out again. */
+export function destroyConnection(client: pg.Client): void {
+  client.connection.stream.destroy();
+}
+
+/** Sends one statement; rejects with PgNoReplyError (and destroys the connection) when no reply comes in `ms`. */
+export async function queryWithin(client: pg.Client, text: string, values: unknown[] | undefined, ms: number): Promise<pg.QueryResult> {
+  const sent = client.query(text, values);
+  if (ms <= 0) return sent;
+  sent.catch(() => undefined); // settled by the destroyed socket after our timeout: already answered
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      destroyConnection(client);
+      reject(new PgNoReplyError(ms));
+    }, ms);
+  });
+  try {
+    return await Promise.race([sent, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -92,71 +100,202 @@ export interface PostgresDbOptions {
   url: string;
   schema: string;
   poolSize: number;
-  connectTimeoutMs: number;
+  timeouts?: Partial<PgTimeouts>;
+}
+
+/** A checked-out client; `broken` ones are destroyed on release instead of going back to the pool. */
+interface Lease {
+  client: pg.PoolClient;
+  broken: boolean;
+  /** It had served someone before (a fresh connection failing is the server's doing, not staleness). */
+  reused: boolean;
+  release(): void;
 }
 
 export class PostgresDb implements SqlDb {
   readonly dialect = postgresDialect;
   readonly read: Sql;
   readonly pool: pg.Pool;
+  readonly timeouts: PgTimeouts;
+  private readonly used = new WeakSet<pg.PoolClient>();
 
   constructor(readonly opts: PostgresDbOptions) {
-    const types = {
-      getTypeParser: (oid: number, format?: string) =>
-        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text"),
-    };
-    this.pool = new pg.Pool({
-      connectionString: opts.url,
-      max: opts.poolSize,
-      connectionTimeoutMillis: opts.connectTimeoutMs,
-      idleTimeoutMillis: 30_000,
-      types: types,
-      options: `-c search_path=${quoteIdent(opts.schema)}`,
-    });
+    this.timeouts = { ...PG_TIMEOUTS, ...opts.timeouts };
+    // pg-pool uses one timeout for the queue and for connecting; the client class keeps its own, short.
+    const connectMs = this.timeouts.connectMs;
+    class DaemonClient extends pg.Client {
+      constructor(config?: string | pg.ClientConfig) {
+        super({ ...(typeof config === "string" ? { connectionString: config } : config), connectionTimeoutMillis: connectMs });
+      }
+    }
+    this.pool = new pg.Pool({ ...this.clientConfig(), Client: DaemonClient, connectionTimeoutMillis: this.timeouts.poolWaitMs, max: opts.poolSize, idleTimeoutMillis: 30_000 });
     this.pool.on("error", () => undefined); // an idle client died; the pool replaces it
-    this.read = new PgExecutor(this.pool);
+    const rows = async <T>(sql: string, params?: readonly Param[]) => (await this.readResult(sql, params)).rows as T[];
+    this.read = {
+      all: rows,
+      get: async <T = Row>(sql: string, params?: readonly Param[]) => (await rows<T>(sql, params))[0],
+      run: async (sql, params) => (await this.readResult(sql, params)).rowCount ?? 0,
+    };
+  }
+
+  /** The settings of every daemon session: schema, server-side timeouts, keepalive, connect timeout. */
+  clientConfig(): pg.ClientConfig {
+    const t = this.timeouts;
+    return {
+      connectionString: this.opts.url,
+      connectionTimeoutMillis: t.connectMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: t.keepAliveMs,
+      statement_timeout: t.statementMs,
+      lock_timeout: t.lockMs,
+      idle_in_transaction_session_timeout: t.idleInTransactionMs,
+      types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) },
+      options: `-c search_path=${quoteIdent(this.opts.schema)}`,
+    };
   }
 
   get schemaIdent(): string {
     return quoteIdent(this.opts.schema);
   }
 
-  async tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
+  private async lease(): Promise<Lease> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       throw mapPgError(err);
     }
-    let broken = false;
     // pg-pool listens for errors only on idle clients; a checked-out client whose server goes away
     // emits 'error' (even when a query also fails with it), which unheard would kill the daemon.
     const onError = () => {
-      broken = true;
+      lease.broken = true;
     };
+    const lease: Lease = {
+      client,
+      broken: false,
+      reused: this.used.has(client),
+      release: () => {
+        client.removeListener("error", onError);
+        client.release(lease.broken);
+      },
+    };
+    this.used.add(client);
     client.on("error", onError);
-    try {
-      await client.query("BEGIN");
-      const q = Object.assign(new PgExecutor(client), { state: new Map<string, unknown>() });
-      const result = await fn(q);
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {
-        broken = true;
-      });
-      throw mapPgError(err);
-    } finally {
-      client.removeListener("error", onError);
-      client.release(broken);
+    return lease;
+  }
+
+  /** One statement on a pooled connection; a stale connection (reset at once) is retried once on another. */
+  private async readResult(sql: string, params: readonly Param[] = []): Promise<pg.QueryResult> {
+    for (let attempt = 0; ; attempt++) {
+      const lease = await this.lease();
+      try {
+        return await queryWithin(lease.client, toNumbered(sql), params as unknown[], this.timeouts.replyMs);
+      } catch (err) {
+        if (isConnectionLoss(err)) lease.broken = true;
+        if (attempt === 0 && lease.reused && isConnectionLoss(err) && !(err instanceof PgNoReplyError)) continue;
+        throw mapPgError(err);
+      } finally {
+        lease.release();
+      }
     }
   }
 
-  async ping(): Promise<void> {
-    await this.read.get("SELECT 1");
+  async tx<T>(fn: (q: TxSql) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+    const replyMs = opts.unbounded ? 0 : this.timeouts.replyMs;
+    const started = performance.now();
+    let contended = 0;
+    for (let attempt = 0; ; attempt++) {
+      const lease = await this.lease();
+      let stage: "begin" | "work" | "commit" = "begin";
+      let again = false;
+      try {
+        await queryWithin(lease.client, "BEGIN", undefined, replyMs);
+        stage = "work";
+        const q = new PgTx(lease.client, replyMs);
+        const result = await fn(q);
+        for (const hook of q.hooks) await hook();
+        stage = "commit";
+        await queryWithin(lease.client, "COMMIT", undefined, replyMs);
+        return result;
+      } catch (err) {
+        if (isConnectionLoss(err)) {
+          lease.broken = true;
+          // COMMIT went out and nothing came back: the server may have committed.
+          if (stage === "commit") throw outcomeUnknown(`postgres did not confirm the commit (${err instanceof PgNoReplyError ? "no reply" : "connection lost"})`);
+          // A pooled connection the server had already dropped: nothing but BEGIN was sent.
+          again = stage === "begin" && attempt === 0 && lease.reused && !(err instanceof PgNoReplyError);
+        } else {
+          // The server answered (a failed statement or a refused COMMIT): the transaction is void.
+          await queryWithin(lease.client, "ROLLBACK", undefined, replyMs).catch(() => {
+            lease.broken = true;
+          });
+          // Lost to another transaction (lock wait too long, deadlock, serialization): nothing was
+          // stored and the function only computes from what it reads, so it runs again, a few times
+          // within a budget. A cut-off daemon's locks go within idle_in_transaction_session_timeout.
+          again = isContention(err) && contended++ < CONTENTION_RETRIES && performance.now() - started < CONTENTION_BUDGET_MS && !opts.unbounded;
+        }
+        if (!again) throw mapPgError(err);
+      } finally {
+        lease.release();
+      }
+      if (contended > 0) await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * contended));
+    }
+  }
+
+  /** A cheap round trip, for health; fails within `ms`, waiting for a connection included. */
+  async ping(ms = this.timeouts.replyMs): Promise<void> {
+    const t0 = performance.now();
+    const leasing = this.lease();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+    });
+    const lease = await Promise.race([leasing, late]).finally(() => clearTimeout(timer));
+    if (lease === undefined) {
+      void leasing.then((l) => l.release(), () => undefined); // arrives later: straight back to the pool
+      throw mapPgError(new PgNoReplyError(ms));
+    }
+    try {
+      await queryWithin(lease.client, "SELECT 1", undefined, Math.max(1, ms - (performance.now() - t0)));
+    } catch (err) {
+      lease.broken = true;
+      throw mapPgError(err);
+    } finally {
+      lease.release();
+    }
   }
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+class PgTx implements TxSql {
+  readonly state = new Map<string, unknown>();
+  readonly hooks: (() => Promise<void>)[] = [];
+  constructor(
+    private readonly client: pg.Client,
+    private readonly replyMs: number,
+  ) {}
+  beforeCommit(hook: () => Promise<void>): void {
+    this.hooks.push(hook);
+  }
+  private async result(sql: string, params: readonly Param[] = []): Promise<pg.QueryResult> {
+    try {
+      return await queryWithin(this.client, toNumbered(sql), params as unknown[], this.replyMs);
+    } catch (err) {
+      // Connection losses and contention stay raw: tx() tells a lost COMMIT from a lost statement,
+      // and runs a transaction that lost a lock race again.
+      throw isConnectionLoss(err) || isContention(err) ? err : mapPgError(err);
+    }
+  }
+  async all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return (await this.result(sql, params)).rows as T[];
+  }
+  async get<T = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+  async run(sql: string, params?: readonly Param[]): Promise<number> {
+    return (await this.result(sql, params)).rowCount ?? 0;
   }
 }

@@ -1,12 +1,18 @@
 /**
  * The change log as a capped stream (XADD MAXLEN ~). Stream ids are the cursors. watch() reads with
- * XREAD BLOCK on its own connection and resumes from the last id it delivered after a reconnect.
+ * XREAD BLOCK on its own connection and resumes from the last id it delivered after a reconnect; a
+ * reader socket that stays silent past the block time plus SOCKET_TIMEOUT_MS is destroyed and
+ * reconnected.
+ *
+ * since() judges a cursor against the newest id ever removed from the stream, however it went —
+ * prune's XTRIM MINID, XADD's MAXLEN ~ trimming — from XINFO STREAM's max-deleted-entry-id (Redis
+ * ≥ 7.0), read in the same MULTI as the entries, so one answer comes from one moment of the stream.
  */
 import type { Redis } from "ioredis";
 import type { Change } from "../../domain/changes.js";
 import { invalidParams } from "../../domain/errors.js";
 import type { ChangeLog } from "../contract.js";
-import { CONNECTION_OPTIONS, type RedisClient } from "./client.js";
+import { CONNECTION_OPTIONS, SOCKET_TIMEOUT_MS, type RedisClient } from "./client.js";
 import type { Keys } from "./keys.js";
 
 type Entry = [id: string, fields: string[]];
@@ -17,6 +23,14 @@ const toChange = ([id, fields]: Entry): Change => {
 };
 
 const CURSOR = /^\d{1,16}-\d{1,16}$/;
+const BLOCK_MS = 1000;
+
+/** A field of XINFO STREAM's flat [name, value, …] reply. */
+function infoField(info: unknown, name: string): string | undefined {
+  if (!Array.isArray(info)) return undefined;
+  const i = info.indexOf(name);
+  return i >= 0 && typeof info[i + 1] === "string" ? (info[i + 1] as string) : undefined;
+}
 
 export class RedisChangeLog implements ChangeLog {
   private readonly listeners = new Set<(c: Change) => void>();
@@ -32,13 +46,18 @@ export class RedisChangeLog implements ChangeLog {
     // "0" is the cursor the event hub issues for an empty log: the start of the stream.
     const cursor = from === "0" ? "0-0" : from;
     if (cursor !== undefined && !CURSOR.test(cursor)) throw invalidParams("cursor is not one this server issued", "/fromCursor");
-    const [entries, pruned] = await this.client.call((r) =>
-      Promise.all([
-        r.xrange(this.keys.changes, cursor === undefined ? "-" : `(${cursor}`, "+", "COUNT", limit) as Promise<Entry[]>,
-        r.hget(this.keys.meta, "prunedThrough"),
-      ]),
+    const replies = await this.client.call(async (r) =>
+      (await r
+        .multi()
+        .xrange(this.keys.changes, cursor === undefined ? "-" : `(${cursor}`, "+", "COUNT", limit)
+        .xinfo("STREAM", this.keys.changes)
+        .hget(this.keys.meta, "prunedThrough")
+        .exec()) ?? [],
     );
-    return { changes: entries.map(toChange), reset: cursor !== undefined && pruned !== null && compareIds(cursor, pruned) < 0 };
+    const [[rangeErr, range], [, info], [pruneErr, pruned]] = replies as [[Error | null, unknown], [Error | null, unknown], [Error | null, unknown]];
+    if (rangeErr) throw rangeErr;
+    if (pruneErr) throw pruneErr;
+    return { changes: (range as Entry[]).map(toChange), reset: cursor !== undefined && missedAfter(cursor, info, typeof pruned === "string" ? pruned : undefined) };
   }
 
   async head() {
@@ -49,7 +68,7 @@ export class RedisChangeLog implements ChangeLog {
   watch(listener: (c: Change) => void) {
     this.listeners.add(listener);
     if (!this.reading) {
-      this.reader = this.client.redis.duplicate({ ...CONNECTION_OPTIONS, commandTimeout: undefined, lazyConnect: false });
+      this.reader = this.client.redis.duplicate({ ...CONNECTION_OPTIONS, commandTimeout: undefined, socketTimeout: BLOCK_MS + SOCKET_TIMEOUT_MS, lazyConnect: false });
       this.reader.on("error", () => undefined);
       this.reading = this.readLoop(this.reader);
     }
@@ -64,7 +83,7 @@ export class RedisChangeLog implements ChangeLog {
     while (this.reader === reader) {
       try {
         last ??= (await this.head()) ?? "0-0";
-        const res = (await reader.xread("COUNT", 1000, "BLOCK", 2000, "STREAMS", this.keys.changes, last));
+        const res = (await reader.xread("COUNT", 1000, "BLOCK", BLOCK_MS, "STREAMS", this.keys.changes, last));
         for (const entry of res?.[0]?.[1] ?? []) {
           last = entry[0];
           const c = toChange(entry);
@@ -109,10 +128,15 @@ export class RedisChangeLog implements ChangeLog {
       }
       if (lastOld === undefined) return 0;
       const next = (await r.xrange(this.keys.changes, `(${lastOld}`, "+", "COUNT", 1)) as Entry[];
-      const removed = await r.xtrim(this.keys.changes, "MINID", next[0]?.[0] ?? oldestKept);
+      // The mark and the trim in one MULTI: no reader sees entries gone without the mark that says so.
       const current = await r.hget(this.keys.meta, "prunedThrough");
-      if (current === null || compareIds(lastOld, current) > 0) await r.hset(this.keys.meta, "prunedThrough", lastOld);
-      return removed;
+      const tx = r.multi();
+      if (current === null || compareIds(lastOld, current) > 0) tx.hset(this.keys.meta, "prunedThrough", lastOld);
+      tx.xtrim(this.keys.changes, "MINID", next[0]?.[0] ?? oldestKept);
+      const replies = (await tx.exec()) ?? [];
+      const [err, removed] = replies[replies.length - 1] ?? [null, 0];
+      if (err) throw err;
+      return Number(removed);
     });
   }
 
@@ -120,6 +144,24 @@ export class RedisChangeLog implements ChangeLog {
     this.listeners.clear();
     this.stopReading();
   }
+}
+
+/**
+ * Whether an entry after `cursor` was removed from the stream. `prunedThrough` is exact for what this
+ * backend removes (prune, the capped apply). Removals by hand are caught from XINFO STREAM (no stream
+ * key yet: XINFO failed and nothing was removed): XDEL moves max-deleted-entry-id; a trim leaves
+ * entries-added above length with the first entry past the cursor — a reader whose cursor was
+ * exactly the last entry trimmed by hand is told to reset although it missed nothing.
+ */
+function missedAfter(cursor: string, info: unknown, prunedThrough: string | undefined): boolean {
+  if (prunedThrough !== undefined && compareIds(cursor, prunedThrough) < 0) return true;
+  const maxDeleted = infoField(info, "max-deleted-entry-id");
+  if (maxDeleted !== undefined && compareIds(cursor, maxDeleted) < 0) return true;
+  const first = infoField(info, "recorded-first-entry-id");
+  const added = Number(infoField(info, "entries-added") ?? NaN);
+  const length = Number(infoField(info, "length") ?? NaN);
+  const removed = added > length;
+  return removed && first !== undefined && first !== "0-0" && compareIds(cursor, first) < 0 && cursor !== prunedThrough;
 }
 
 /** Orders stream ids "<ms>-<seq>". */

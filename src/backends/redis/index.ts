@@ -21,7 +21,7 @@ export interface RedisOptions extends BackendOptions {
   url: string;
   /** Prefix of every key (default "agentstate:"). */
   prefix?: string;
-  /** Hard cap of the change stream (XADD MAXLEN ~); time-based retention prunes earlier. */
+  /** Hard cap of the change stream (exact, amortized by 1 %; the cap is recorded for since()); time-based retention prunes earlier. */
   streamMaxLen?: number;
 }
 
@@ -37,10 +37,10 @@ export class RedisStorage implements Storage {
   private persistence: Record<string, string> = {};
 
   constructor(readonly opts: RedisOptions) {
-    this.client = new RedisClient(opts.url);
+    this.client = new RedisClient(opts.url, opts.log);
     this.keys = new Keys(opts.prefix ?? "agentstate:");
     const maxlen = opts.streamMaxLen ?? 1_000_000;
-    this.writer = new Writer(this.client, opts, this.keys.changes, maxlen);
+    this.writer = new Writer(this.client, opts, this.keys.changes, maxlen, this.keys.meta);
     this.units = new RedisUnits(this.client, this.keys, opts, maxlen);
     this.changes = new RedisChangeLog(this.client, this.keys);
   }
@@ -92,7 +92,8 @@ export class RedisStorage implements Storage {
       const warnings = this.persistence.aofEnabled === "0" ? ["redis AOF is off: acknowledged writes since the last snapshot are lost if the server stops"] : undefined;
       return { ok: true, latencyMs: performance.now() - t0, details: { prefix: this.keys.prefix, persistence: this.persistence }, ...(warnings ? { warnings } : {}) };
     } catch (err) {
-      return { ok: false, latencyMs: performance.now() - t0, error: (err as Error).message };
+      const reason = this.client.ready ? (err as Error).message : "redis is unreachable (reconnecting)";
+      return { ok: false, latencyMs: performance.now() - t0, error: reason };
     }
   }
 }

@@ -61,7 +61,7 @@ export class RedisUnits {
       const result = await fn(uow);
       if (unit.commands.length === 0 && changes.length === 0) return result;
       const entries = changes.map((c) => JSON.stringify({ at: uow.now, origin: this.opts.origin, ...c }));
-      if ((await this.client.apply(this.keys.changes, this.maxlen, unit.guards, entries, unit.commands)) !== null) return result;
+      if ((await this.client.apply(this.keys.changes, this.maxlen, unit.guards, entries, unit.commands, this.keys.meta)) !== null) return result;
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 20)));
     }
     throw backendUnavailable("redis write kept conflicting with other writers; try again");

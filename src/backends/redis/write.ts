@@ -24,6 +24,8 @@ export class Writer {
     private readonly opts: BackendOptions,
     private readonly stream: string,
     private readonly maxlen: number,
+    /** The meta hash: the stream is then capped exactly, the cap recorded for since() (R11). */
+    private readonly meta?: string,
   ) {}
 
   async write<T>(plan: () => Promise<WritePlan<T>>): Promise<T> {
@@ -31,7 +33,7 @@ export class Writer {
       const p = await plan();
       const at = this.opts.now().toISOString();
       const changes = p.changes.map((c) => JSON.stringify({ at, origin: this.opts.origin, ...c }));
-      const ids = await this.client.apply(this.stream, this.maxlen, p.guards, changes, p.commands);
+      const ids = await this.client.apply(this.stream, this.maxlen, p.guards, changes, p.commands, this.meta);
       if (ids !== null) return p.result;
       if (attempt > 3) await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 20)));
     }

@@ -1,13 +1,16 @@
 /**
- * The change log as a table. Stores call `recordChanges` inside their transaction; the cursor is the
- * table's serial column, in commit order (see Dialect.orderChanges). watch() polls the table, so it
- * also sees other processes' commits; `nudge()` makes it look at once after a local commit, and a
- * backend with a wake-up signal (Postgres NOTIFY) nudges too.
+ * The change log as a table. Stores call `recordChanges` inside their transaction; rows get their
+ * cursor (`cur`) in commit order — at insert on SQLite (one writer), from the sequencer after commit
+ * on Postgres (docs/decisions/postgres-change-order.md) — and only rows with a cursor are read, so a
+ * reader sees a gap-free prefix. watch() polls the table, so it also sees other processes' commits;
+ * `nudge()` makes it look at once after a local commit, and a backend with a wake-up signal
+ * (Postgres NOTIFY from the sequencer) nudges too.
  */
 import type { Change, ChangeInput } from "../../domain/changes.js";
 import { invalidParams } from "../../domain/errors.js";
-import type { ChangeLog } from "../contract.js";
-import type { SqlDb, TxSql } from "./db.js";
+import type { BackendLog, ChangeLog } from "../contract.js";
+import type { Param, SqlDb, TxSql } from "./db.js";
+import { Sequencer } from "./sequencer.js";
 
 interface ChangeRow {
   cur: number;
@@ -27,17 +30,54 @@ const fromRow = (r: ChangeRow): Change => {
   return c;
 };
 
-export async function recordChanges(q: TxSql, db: SqlDb, origin: string, at: string, inputs: readonly ChangeInput[]): Promise<void> {
-  await db.dialect.orderChanges(q);
-  await db.dialect.announceChanges?.(q);
-  for (const c of inputs) {
-    await q.run("INSERT INTO changes (at, origin, domain, type, record_id, version, data) VALUES (?, ?, ?, ?, ?, ?, ?)", [
-      at, origin, c.domain, c.type, c.id, c.version ?? null, c.data === undefined ? null : JSON.stringify(c.data),
-    ]);
+const COLUMNS = 7;
+/** Rows per INSERT: well under Postgres' 65,535 parameters. */
+const INSERT_CHUNK = 500;
+const DEFERRED = "changes.deferred";
+
+async function insertChanges(q: TxSql, rows: Param[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    const values = chunk.map(() => `(${new Array(COLUMNS).fill("?").join(", ")})`).join(", ");
+    await q.run(`INSERT INTO changes (at, origin, domain, type, record_id, version, data) VALUES ${values}`, chunk.flat());
   }
 }
 
+/**
+ * Records change-log rows in the write's transaction. Where the dialect defers them, they are
+ * inserted together just before COMMIT — after every row lock the write took — so that of two
+ * conflicting writes, the one that commits later has the higher row ids (the sequencer's order
+ * within a batch).
+ */
+export async function recordChanges(q: TxSql, db: SqlDb, origin: string, at: string, inputs: readonly ChangeInput[]): Promise<void> {
+  const rows: Param[][] = inputs.map((c) => [at, origin, c.domain, c.type, c.id, c.version ?? null, c.data === undefined ? null : JSON.stringify(c.data)]);
+  if (db.dialect.deferChanges && q.beforeCommit) {
+    let deferred = q.state.get(DEFERRED) as Param[][] | undefined;
+    if (!deferred) {
+      const all: Param[][] = [];
+      deferred = all;
+      q.state.set(DEFERRED, all);
+      q.beforeCommit(() => insertChanges(q, all));
+    }
+    deferred.push(...rows);
+    return;
+  }
+  await insertChanges(q, rows);
+}
+
 const PAGE = 1000;
+/** Pause before the poll that serves wake-ups which arrived during the previous one. */
+const REPOLL_GAP_MS = 5;
+
+/**
+ * The retained changes after a cursor and the pruned-through mark, read by one statement, so from
+ * one snapshot: a prune committing in between cannot remove rows from the answer without also
+ * moving the mark the answer is judged by (R11: a reset, never a silent gap, never a spurious one).
+ */
+const SINCE = `SELECT p.pruned, c.* FROM
+  (SELECT COALESCE((SELECT value FROM kv WHERE key = 'changes.prunedThrough'), '0') AS pruned) p
+  LEFT JOIN (SELECT * FROM changes WHERE cur > ? ORDER BY cur LIMIT ?) c ON 1 = 1
+  ORDER BY c.cur`;
 
 export class SqlChangeLog implements ChangeLog {
   private readonly listeners = new Set<(c: Change) => void>();
@@ -45,20 +85,39 @@ export class SqlChangeLog implements ChangeLog {
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private again = false;
+  /** Present where cursors are assigned after commit (Postgres). */
+  readonly sequencer?: Sequencer;
 
   constructor(
     private readonly db: SqlDb,
     private readonly pollMs: number,
-  ) {}
+    log?: BackendLog,
+  ) {
+    if (db.dialect.sequence) this.sequencer = new Sequencer(db, () => this.nudge(), log);
+  }
+
+  /** Starts the sequencer's timer (backends whose dialect sequences; called from open()). */
+  startSequencing(): void {
+    this.sequencer?.start(this.pollMs);
+  }
+
+  /** After a local commit: sequence its change rows (where needed) and look for new changes. */
+  committed(): void {
+    if (this.sequencer) this.sequencer.request();
+    else this.nudge();
+  }
 
   async since(cursor: string | undefined, limit: number) {
     const after = cursor === undefined ? 0 : parseCursor(cursor);
-    const pruned = Number((await this.db.read.get<{ value: string }>("SELECT value FROM kv WHERE key = 'changes.prunedThrough'"))?.value ?? 0);
-    const rows = await this.db.read.all<ChangeRow>("SELECT * FROM changes WHERE cur > ? ORDER BY cur LIMIT ?", [after, limit]);
-    return { changes: rows.map(fromRow), reset: cursor !== undefined && after < pruned };
+    await this.sequencer?.settle();
+    const rows = await this.db.read.all<ChangeRow & { pruned: string }>(SINCE, [after, limit]);
+    const pruned = Number(rows[0]?.pruned ?? 0);
+    const changes = rows.filter((r) => r.cur !== null).map(fromRow);
+    return { changes, reset: cursor !== undefined && after < pruned };
   }
 
   async head() {
+    await this.sequencer?.settle();
     const row = await this.db.read.get<{ cur: number | null }>("SELECT MAX(cur) AS cur FROM changes");
     return row?.cur == null ? undefined : String(row.cur);
   }
@@ -89,11 +148,17 @@ export class SqlChangeLog implements ChangeLog {
     this.polling = this.poll()
       .catch(() => undefined) // a dead backend: the next tick tries again
       .finally(() => {
-        this.polling = undefined;
-        if (this.again) {
-          this.again = false;
-          this.nudge();
+        if (!this.again) {
+          this.polling = undefined;
+          return;
         }
+        // Wake-ups that came during a poll are served by one more, a moment later: under a high
+        // write rate (several daemons) that reads many rows per query instead of one query per write.
+        this.again = false;
+        setTimeout(() => {
+          this.polling = undefined;
+          this.nudge();
+        }, REPOLL_GAP_MS).unref();
       });
   }
 
@@ -130,6 +195,12 @@ export class SqlChangeLog implements ChangeLog {
   close(): void {
     clearInterval(this.timer);
     this.listeners.clear();
+    void this.sequencer?.stop();
+  }
+
+  /** Stops the sequencer and waits for a call in flight (before the pool closes). */
+  async stopSequencing(): Promise<void> {
+    await this.sequencer?.stop();
   }
 }
 

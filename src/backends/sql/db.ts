@@ -15,6 +15,16 @@ export interface Sql {
 /** The connection a transaction function receives; `state` lives as long as the transaction. */
 export interface TxSql extends Sql {
   readonly state: Map<string, unknown>;
+  /**
+   * Runs `hook` after the transaction function returned and before COMMIT, in registration order
+   * (where the engine has it; absent on SQLite, whose single writer needs no deferral).
+   */
+  beforeCommit?(hook: () => Promise<void>): void;
+}
+
+export interface TxOptions {
+  /** No client-side reply timeout and no deadline (schema migrations, which may rewrite big tables). */
+  unbounded?: boolean;
 }
 
 export interface Dialect {
@@ -26,18 +36,32 @@ export interface Dialect {
   readonly forUpdate: string;
   /** Byte-order collation for ids and sort keys. */
   readonly binary: string;
-  /** Called at the start of a transaction's first change-log insert: makes cursor order commit order. */
-  orderChanges(q: TxSql): Promise<void>;
-  /** Where other processes can be woken: called with each change-log insert; the wake-up must fire at commit (Postgres NOTIFY). */
-  announceChanges?(q: TxSql): Promise<void>;
+  /**
+   * True where change rows are inserted just before COMMIT (TxSql.beforeCommit), after every row lock
+   * the write takes, so that a later conflicting write's change row always has a higher row id.
+   */
+  readonly deferChanges?: boolean;
+  /**
+   * Where cursors are not assigned inside the write (Postgres, with many concurrent writers): gives
+   * committed change rows their cursors, in one autocommit statement. Returns how many rows got one
+   * (at most a batch: call again while it returns a full batch), or -1 when it could not take the
+   * sequencer lock (a run already going may not have seen our rows: call again).
+   * Absent on SQLite, whose single writer assigns cursor = row id at insert, in commit order.
+   * See docs/decisions/postgres-change-order.md.
+   */
+  sequence?(read: Sql): Promise<number>;
 }
 
 export interface SqlDb {
   readonly dialect: Dialect;
   /** Reads outside any write transaction; they see committed data only. */
   readonly read: Sql;
-  /** Runs `fn` in a transaction: all of its statements commit together or none do. */
-  tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction: all of its statements commit together or none do. Throws
+   * BACKEND_UNAVAILABLE when it surely did not commit, OUTCOME_UNKNOWN when the COMMIT was sent and
+   * its answer lost.
+   */
+  tx<T>(fn: (q: TxSql) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** A cheap round trip, for health. */
   ping(): Promise<void>;
   close(): Promise<void>;

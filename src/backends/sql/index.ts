@@ -13,7 +13,7 @@ import { SqlLedger } from "./ledger.js";
 import { SqlPlans } from "./plans.js";
 
 export function sqlLegacyStores(db: SqlDb, opts: BackendOptions, changes: SqlChangeLog) {
-  const committed = () => changes.nudge();
+  const committed = () => changes.committed();
   return {
     groups: new SqlGroups(db, opts, committed),
     jobs: new SqlJobs(db, opts, committed),

@@ -48,7 +48,7 @@ export abstract class SqlStorage implements Storage {
     protected readonly opts: BackendOptions,
     pollMs: number,
   ) {
-    this.changes = new SqlChangeLog(db, pollMs);
+    this.changes = new SqlChangeLog(db, pollMs, opts.log);
     this.readPorts = { conversations: new SqlConversationsPort(db.read, "", READ_ONLY) };
   }
 
@@ -56,7 +56,7 @@ export abstract class SqlStorage implements Storage {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.db.tx((q) => this.unit(q, fn));
-        this.changes.nudge();
+        this.changes.committed();
         return result;
       } catch (err) {
         if (attempt >= MAX_ATTEMPTS || !isRace(this.db.dialect, err)) throw err;

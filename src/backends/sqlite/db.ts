@@ -18,7 +18,7 @@ export const sqliteDialect: Dialect = {
   serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
   forUpdate: "",
   binary: "COLLATE BINARY",
-  orderChanges: async () => undefined, // one writer at a time already
+  // One writer: a trigger (migration 007) sets cursor = row id at insert, which is commit order.
 };
 
 /** SQLite result codes that mean the storage refused the write, not that the request was wrong. */

@@ -26,7 +26,7 @@ export class SchedulerStats {
 
 export function schedulerHealth(
   s: SchedulerStats,
-  live: { nextDueAt: number | null; running: number; claims: number; started: boolean },
+  live: { nextDueAt: number | null; running: number; claims: number; started: boolean; releasesRetrying?: number },
 ): HealthCheck {
   const lagging = s.lastLagMs !== undefined && s.lastLagMs > LAG_WARN_MS;
   const status = !live.started ? "warn" : s.failing || lagging ? "warn" : "pass";
@@ -51,6 +51,7 @@ export function schedulerHealth(
     execs: s.execs,
     running: live.running,
     claims: live.claims,
+    ...(live.releasesRetrying ? { claimReleasesRetrying: live.releasesRetrying } : {}),
     ...(s.lastError ? { lastError: s.lastError } : {}),
   };
 }

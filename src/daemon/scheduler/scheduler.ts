@@ -127,6 +127,7 @@ export class Scheduler implements Subsystem {
     await this.executor.stop();
     // Connections closed just before subsystems stop; let their close handlers start releasing.
     await new Promise((resolve) => setImmediate(resolve));
+    this.claims.stop(); // releases the backend keeps refusing try once more, then give up
     await this.claims.settled();
   }
 
@@ -146,6 +147,7 @@ export class Scheduler implements Subsystem {
       nextDueAt: this.planner.armedFor,
       running: this.executor.size,
       claims: this.claims.held,
+      releasesRetrying: this.claims.retrying,
       started: this.state === "running",
     });
   }

@@ -8,8 +8,9 @@ import { jobsRuns } from "./003-jobs-runs.js";
 import { changesets } from "./004-changesets.js";
 import { ledger } from "./005-ledger.js";
 import { aliasesKeyOrder } from "./006-aliases-key-order.js";
+import { changeSequencer } from "./011-change-sequencer.js";
 import type { Migration } from "./migration.js";
 
-export const MIGRATIONS: readonly Migration[] = [core, groupsPlansHistory, jobsRuns, changesets, ledger, aliasesKeyOrder];
+export const MIGRATIONS: readonly Migration[] = [core, groupsPlansHistory, jobsRuns, changesets, ledger, aliasesKeyOrder, changeSequencer];
 
 export type { Migration } from "./migration.js";

@@ -22,6 +22,7 @@ export interface MigrateHooks {
 
 export async function migrate(db: SqlDb, hooks: MigrateHooks = {}, migrations: readonly Migration[] = MIGRATIONS): Promise<{ from: number; to: number }> {
   const known = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  // Unbounded: a migration may rewrite a big table; daemons starting meanwhile wait on its lock.
   return db.tx(async (q) => {
     await hooks.prepare?.(q);
     await q.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
@@ -35,5 +36,5 @@ export async function migrate(db: SqlDb, hooks: MigrateHooks = {}, migrations: r
       await q.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date().toISOString()]);
     }
     return { from, to: Math.max(from, known) };
-  });
+  }, { unbounded: true });
 }
