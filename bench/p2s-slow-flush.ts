@@ -5,9 +5,11 @@
  * of the group-commit limit — writers ÷ flush time, the rate if every flush carried one write from
  * every writer — and ≥ 6× / 20× / 50× direct SQLite at 8 / 32 / 128 writers, zero errors.
  *
- * The flush time is measured in the same run (bench/flush-probe.ts under the shim: a 200-byte append
- * and fdatasync, mean of 300), so the limit holds the disk's own flush cost too. Without a C
- * compiler there is no shim and P2s is skipped with the reason.
+ * The flush time in the limit is the disk's: the 2 ms added plus this disk's own fdatasync of a
+ * 200-byte append (median of 300, measured in the same run by bench/flush-probe.ts). The same probe
+ * under the shim is printed beside it: on a busy machine a sleeping flusher wakes late, so the flush
+ * it actually gets is longer — that delay is the machine's, and the limit does not excuse it.
+ * Without a C compiler there is no shim and P2s is skipped with the reason.
  */
 import { tmpdir } from "node:os";
 import { settings, checkoutsFor, round, runChild, type BenchModule, type BenchResult } from "./harness.js";
@@ -37,13 +39,13 @@ export const p2s: BenchModule = {
     const durationMs = (settings.seconds ?? 10) * 1000;
     const slow = await runChild<LatencySummary>("flush-probe.js", [tmpdir(), String(PROBES)], 60_000, { LD_PRELOAD: shim.library, AGENTSTATE_BENCH_FLUSH_US: String(FLUSH_US) });
     const fast = await runChild<LatencySummary>("flush-probe.js", [tmpdir(), String(PROBES)], 60_000);
-    const flushSeconds = slow.mean / 1e6;
+    const flushSeconds = (FLUSH_US + fast.p50) / 1e6;
     const out: BenchResult[] = [
       {
         id: "P2s.flush",
         what: `one flush here (200-B append + fdatasync, ${PROBES}×): with the shim (+${FLUSH_US} µs) / without`,
         target: "",
-        measured: `${us(slow)} / ${us(fast)}`,
+        measured: `${us(slow)} / ${us(fast)}; the limit uses ${FLUSH_US} + ${fast.p50} µs`,
         ratio: null,
         pass: null,
         raw: { slow, fast, addedUs: FLUSH_US },
@@ -80,7 +82,7 @@ export const p2s: BenchModule = {
               ratio: round(ratio, 2),
               pass: ratio >= 1 && c.errors === 0,
               metric: { value: c.rate, unit: "appends/s", better: "higher" },
-              raw: { ...c, limit: Math.round(limit), flushUs: slow.mean, ofLimit: round(ofLimit, 3), timesDirect: round(timesDirect, 2), directRate: direct.rate },
+              raw: { ...c, limit: Math.round(limit), flushUs: FLUSH_US + fast.p50, shimFlushMeasuredUs: slow.mean, ofLimit: round(ofLimit, 3), timesDirect: round(timesDirect, 2), directRate: direct.rate },
             });
           }
         }

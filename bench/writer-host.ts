@@ -18,12 +18,11 @@
  * behave between connections of one process as between processes.
  *
  * Sets up, prints `ready`, waits for `go` on stdin, writes for durationMs, and prints one JSON line:
- * { writes, errors, busy, seconds, latency (µs, all its writers), perWriter, errorSamples, cpu }.
+ * { writes, errors, busy, seconds, latencyUs (every write's), perWriter, errorSamples, cpu }.
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { connect } from "../src/client/index.js";
-import { summarize } from "./stats.js";
 
 interface WriterOutcome {
   writes: number;
@@ -159,14 +158,14 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const outcomes = await Promise.all(runs.map((run) => run(durationMs)));
   const cpu = process.cpuUsage(cpu0);
-  const samples = Float64Array.from(outcomes.flatMap((o) => o.samples));
   process.stdout.write(
     JSON.stringify({
       writes: outcomes.reduce((n, o) => n + o.writes, 0),
       errors: outcomes.reduce((n, o) => n + o.errors, 0),
       busy: outcomes.reduce((n, o) => n + o.busy, 0),
       seconds: Math.max(...outcomes.map((o) => o.seconds)),
-      latency: summarize(samples),
+      // Whole µs, so the parent can take percentiles over every writer of every host.
+      latencyUs: outcomes.flatMap((o) => o.samples.map((x) => Math.round(x))),
       perWriter: outcomes.map((o) => o.writes),
       errorSamples: outcomes.flatMap((o) => o.errorSamples).slice(0, 5),
       cpu: { user: cpu.user / 1e6, system: cpu.system / 1e6 },

@@ -20,7 +20,7 @@ import Database from "better-sqlite3";
 import { monotonicUs, round, runWorkers, startBenchDaemon, writeProfileWindow, type Checkout } from "./harness.js";
 import { delta, sampleProcess, type ProcSample } from "./proc.js";
 import type { FlushCounter } from "./slow-flush.js";
-import type { LatencySummary } from "./stats.js";
+import { summarize, type LatencySummary } from "./stats.js";
 
 export const MAX_HOSTS = 8;
 
@@ -29,7 +29,7 @@ interface HostOutcome {
   errors: number;
   busy: number;
   seconds: number;
-  latency: LatencySummary;
+  latencyUs: number[];
   perWriter: number[];
   errorSamples: string[];
   cpu: { user: number; system: number };
@@ -44,7 +44,7 @@ export interface CaseResult {
   errors: number;
   busy: number;
   seconds: number;
-  /** Per-write latency (µs) over the first host's writers, as an agent sees it. */
+  /** Per-write latency (µs) over every writer, as an agent sees it. */
   latency: LatencySummary;
   /** Slowest and fastest writer's count: a writer starved by the others shows here. */
   writerMin: number;
@@ -92,7 +92,7 @@ function combine(opts: CaseOptions, hosts: number, outcomes: HostOutcome[]): Cas
     errors: outcomes.reduce((n, o) => n + o.errors, 0),
     busy: outcomes.reduce((n, o) => n + o.busy, 0),
     seconds: round(seconds, 2),
-    latency: outcomes[0].latency,
+    latency: summarize(Float64Array.from(outcomes.flatMap((o) => o.latencyUs))),
     writerMin: Math.min(...perWriter),
     writerMax: Math.max(...perWriter),
     errorSamples: outcomes.flatMap((o) => o.errorSamples).slice(0, 5),

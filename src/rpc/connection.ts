@@ -122,17 +122,28 @@ export class RpcConnection implements CallContext {
     if (line.length === 0) return;
     this.inFlightCount++;
     this.updateFlow();
-    this.dispatcher
-      .handleLine(line, this)
-      .then((reply) => {
-        if (reply !== undefined) this.write(reply);
-      })
-      .catch((err: unknown) => this.opts.logger.error("failed to answer a request", { error: String(err) }))
-      .finally(() => {
-        this.inFlightCount--;
-        this.updateFlow();
-        if (this.inFlightCount === 0) for (const l of this.idleListeners.splice(0)) l();
-      });
+    // One continuation per request (not then/catch/finally: three promises per request).
+    this.dispatcher.handleLine(line, this).then(this.answered, this.failed);
+  }
+
+  private readonly answered = (reply: string | undefined): void => {
+    try {
+      if (reply !== undefined) this.write(reply);
+    } catch (err) {
+      this.opts.logger.error("failed to answer a request", { error: String(err) });
+    }
+    this.settled();
+  };
+
+  private readonly failed = (err: unknown): void => {
+    this.opts.logger.error("failed to answer a request", { error: String(err) });
+    this.settled();
+  };
+
+  private settled(): void {
+    this.inFlightCount--;
+    this.updateFlow();
+    if (this.inFlightCount === 0) for (const l of this.idleListeners.splice(0)) l();
   }
 
   private rejectOversized(err: LineTooLongError): void {
