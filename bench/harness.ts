@@ -81,6 +81,8 @@ export interface RunSettings {
   rounds: number;
   /** With --cpu-prof DIR, every bench daemon writes a V8 CPU profile there. */
   cpuProfDir?: string;
+  /** With --perf DIR, `perf record` samples each P2/P2s daemon's CPU over the timed window into DIR. */
+  perfDir?: string;
   /** Overrides the seconds each P2/P2s case writes for (default 10). */
   seconds?: number;
   /** Overrides P2s's writer counts (default 8, 32, 128). */
@@ -129,6 +131,8 @@ export async function startBenchDaemon(args: string[] = [], opts: DaemonOptions 
   const profile = profileBase
     ? ["--cpu-prof", "--cpu-prof-interval", "250", "--cpu-prof-dir", dirname(profileBase), "--cpu-prof-name", `${basename(profileBase)}.cpuprofile`]
     : [];
+  // perf resolves JIT-compiled JS through /tmp/perf-<pid>.map, which this flag makes V8 write.
+  if (settings.perfDir) profile.push("--perf-basic-prof");
   const child: ChildProcess = spawn(
     process.execPath,
     [...(opts.nodeArgs ?? (await daemonNodeFlags(root))), ...profile, join(root, "bin", "agentstated.js"), "--socket", socket, "--backend", "memory", "--data-dir", join(dir, "data"), ...args],

@@ -15,6 +15,8 @@
  *   --writers 8,32     P2s's writer counts (default 8,32,128)
  *   --cpu-prof DIR     every bench daemon writes a V8 CPU profile into DIR
  *                      (summarise one with node dist/bench/profile-summary.js FILE)
+ *   --perf DIR         perf record each P2/P2s daemon over its timed window into DIR
+ *                      (summarise with node dist/bench/perf-summary.js FILE)
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -60,6 +62,7 @@ const { values, positionals } = parseArgs({
     seconds: { type: "string" },
     writers: { type: "string" },
     "cpu-prof": { type: "string" },
+    perf: { type: "string" },
   },
   allowPositionals: true,
 });
@@ -94,6 +97,10 @@ if (values.writers !== undefined) {
 if (values["cpu-prof"] !== undefined) {
   settings.cpuProfDir = resolve(values["cpu-prof"]);
   mkdirSync(settings.cpuProfDir, { recursive: true });
+}
+if (values.perf !== undefined) {
+  settings.perfDir = resolve(values.perf);
+  mkdirSync(settings.perfDir, { recursive: true });
 }
 const comparing = settings.checkouts.length > 1;
 

@@ -2,8 +2,8 @@
  * P2's and P2s's writer process. It hosts `writers` simulated agents, each writing one ~200-byte
  * message at a time, each write acknowledged before its next (one write in flight per agent):
  *
- *   node dist/bench/writer-host.js daemon <socket> <sessionPrefix> <writers> <durationMs>
- *   node dist/bench/writer-host.js sqlite <file> <sessionPrefix> <writers> <durationMs>
+ *   node dist/bench/writer-host.js daemon <socket> <sessionPrefix> <writers> <warmupMs> <durationMs>
+ *   node dist/bench/writer-host.js sqlite <file> <sessionPrefix> <writers> <warmupMs> <durationMs>
  *
  * `daemon`: each writer is its own connection (the typed client, its own socket) and its own
  * session, calling `messages.append` with one message. Writers in one process share nothing but the
@@ -17,7 +17,8 @@
  * worker thread with its own connection: SQLite's locks (WAL write lock, busy handler sleeping)
  * behave between connections of one process as between processes.
  *
- * Sets up, prints `ready`, waits for `go` on stdin, writes for durationMs, and prints one JSON line:
+ * Sets up, prints `ready`, waits for `go` on stdin, writes for warmupMs uncounted (the daemon's JIT
+ * warms up, as in a long-running daemon), then for durationMs counted, and prints one JSON line:
  * { writes, errors, busy, seconds, latencyUs (every write's), perWriter, errorSamples, cpu }.
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
@@ -39,27 +40,46 @@ function message(i: number): { role: string; content: string } {
   return { role: "assistant", content: head + "lorem ipsum dolor sit amet, consectetur adipiscing elit ".repeat(4).slice(0, 200 - 35 - head.length) };
 }
 
-async function loop(durationMs: number, write: (i: number) => Promise<void> | void, isBusy: (err: unknown) => boolean): Promise<WriterOutcome> {
+interface Timing {
+  warmupMs: number;
+  durationMs: number;
+}
+
+async function loop(timing: Timing, write: (seq: number) => Promise<void> | void, isBusy: (err: unknown) => boolean): Promise<WriterOutcome> {
   const samples: number[] = [];
+  let seq = 0;
   let writes = 0;
   let errors = 0;
   let busy = 0;
   const errorSamples: string[] = [];
+  const fail = (err: unknown) => {
+    if (isBusy(err)) busy++;
+    else errors++;
+    if (errorSamples.length < 5) errorSamples.push(err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err));
+  };
+  const warmEnd = performance.now() + timing.warmupMs;
+  while (performance.now() < warmEnd) {
+    try {
+      await write(seq + 1);
+      seq++;
+    } catch (err) {
+      fail(err); // errors count whenever they happen: the target is zero
+    }
+  }
   const t0 = performance.now();
-  const end = t0 + durationMs;
+  const end = t0 + timing.durationMs;
   let now = t0;
   while (now < end) {
     const started = now;
     try {
-      await write(writes + 1);
+      await write(seq + 1);
+      seq++;
       now = performance.now();
       samples.push((now - started) * 1000);
       writes++;
     } catch (err) {
       now = performance.now();
-      if (isBusy(err)) busy++;
-      else errors++;
-      if (errorSamples.length < 5) errorSamples.push(err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err));
+      fail(err);
     }
   }
   return { writes, errors, busy, seconds: (now - t0) / 1000, samples, errorSamples };
@@ -68,14 +88,14 @@ async function loop(durationMs: number, write: (i: number) => Promise<void> | vo
 const isSqliteBusy = (err: unknown) => typeof (err as { code?: unknown }).code === "string" && (err as { code: string }).code.startsWith("SQLITE_BUSY");
 
 /** One direct-SQLite writer on the calling thread: returns a function that runs it once started. */
-function sqliteWriter(file: string, sessionId: string): (durationMs: number) => Promise<WriterOutcome> {
+function sqliteWriter(file: string, sessionId: string): (timing: Timing) => Promise<WriterOutcome> {
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   const insert = db.prepare("INSERT INTO messages (session_id, seq, data) VALUES (?, ?, ?)");
-  return async (durationMs) => {
-    const outcome = await loop(durationMs, (seq) => {
+  return async (timing) => {
+    const outcome = await loop(timing, (seq) => {
       // Retried on SQLITE_BUSY by loop() with the same seq: the row is written once or not at all.
       insert.run(sessionId, seq, JSON.stringify({ ...message(seq), seq, createdAt: new Date().toISOString() }));
     }, isSqliteBusy);
@@ -94,8 +114,8 @@ if (!isMainThread) {
   const port = parentPort;
   if (!port) throw new Error("writer thread without a parent port");
   const run = sqliteWriter(file, sessionId);
-  port.once("message", (durationMs: number) => {
-    void run(durationMs).then((o) => port.postMessage(o));
+  port.once("message", (timing: Timing) => {
+    void run(timing).then((o) => port.postMessage(o));
   });
   port.postMessage("ready");
 } else {
@@ -103,31 +123,31 @@ if (!isMainThread) {
 }
 
 /** Starts a writer thread; resolves once it is set up, with the function that runs it. */
-function sqliteThread(file: string, sessionId: string): Promise<(durationMs: number) => Promise<WriterOutcome>> {
+function sqliteThread(file: string, sessionId: string): Promise<(timing: Timing) => Promise<WriterOutcome>> {
   const worker = new Worker(new URL(import.meta.url), { workerData: { file, sessionId } satisfies WorkerInput });
   return new Promise((resolve, reject) => {
     worker.once("error", reject);
     worker.once("message", () =>
       resolve(
-        (durationMs) =>
+        (timing) =>
           new Promise<WriterOutcome>((done, fail) => {
             worker.once("message", (o: WriterOutcome) => {
               done(o);
               void worker.terminate();
             });
             worker.once("error", fail);
-            worker.postMessage(durationMs);
+            worker.postMessage(timing);
           }),
       ),
     );
   });
 }
 
-async function daemonWriter(socket: string, sessionId: string): Promise<(durationMs: number) => Promise<WriterOutcome>> {
+async function daemonWriter(socket: string, sessionId: string): Promise<(timing: Timing) => Promise<WriterOutcome>> {
   const client = await connect({ socket });
   await client.sessions.create({ id: sessionId });
-  return async (durationMs) => {
-    const outcome = await loop(durationMs, async (i) => {
+  return async (timing) => {
+    const outcome = await loop(timing, async (i) => {
       await client.messages.append({ sessionId, messages: [message(i)] });
     }, () => false);
     client.close();
@@ -136,11 +156,11 @@ async function daemonWriter(socket: string, sessionId: string): Promise<(duratio
 }
 
 async function main(): Promise<void> {
-  const [mode, target, prefix, writersArg, durationArg] = process.argv.slice(2);
+  const [mode, target, prefix, writersArg, warmupArg, durationArg] = process.argv.slice(2);
   const writers = Number(writersArg);
-  const durationMs = Number(durationArg);
-  if ((mode !== "daemon" && mode !== "sqlite") || !(writers >= 1) || !(durationMs > 0)) {
-    process.stderr.write("usage: writer-host daemon|sqlite <socket|file> <sessionPrefix> <writers> <durationMs>\n");
+  const timing: Timing = { warmupMs: Number(warmupArg), durationMs: Number(durationArg) };
+  if ((mode !== "daemon" && mode !== "sqlite") || !(writers >= 1) || !(timing.warmupMs >= 0) || !(timing.durationMs > 0)) {
+    process.stderr.write("usage: writer-host daemon|sqlite <socket|file> <sessionPrefix> <writers> <warmupMs> <durationMs>\n");
     process.exit(2);
   }
   const ids = Array.from({ length: writers }, (_, i) => `${prefix}-${i}`);
@@ -156,7 +176,7 @@ async function main(): Promise<void> {
     process.stdin.setEncoding("utf8").on("data", (s: string) => s.includes("go") && resolve());
   });
   const cpu0 = process.cpuUsage();
-  const outcomes = await Promise.all(runs.map((run) => run(durationMs)));
+  const outcomes = await Promise.all(runs.map((run) => run(timing)));
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(
     JSON.stringify({

@@ -13,16 +13,18 @@
  * sleeping) is what it would be between processes. With 8 writers every host holds one: exactly
  * P2 as first defined, 8 processes.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { monotonicUs, round, runWorkers, startBenchDaemon, writeProfileWindow, type Checkout } from "./harness.js";
+import { monotonicUs, round, runWorkers, settings, startBenchDaemon, writeProfileWindow, type Checkout } from "./harness.js";
+import { startPerf, type PerfRecording } from "./perf-record.js";
 import { delta, sampleProcess, type ProcSample } from "./proc.js";
 import type { FlushCounter } from "./slow-flush.js";
 import { summarize, type LatencySummary } from "./stats.js";
 
 export const MAX_HOSTS = 8;
+export const WARMUP_MS = 2000;
 
 interface HostOutcome {
   writes: number;
@@ -69,10 +71,23 @@ export interface CaseResult {
 
 export interface CaseOptions {
   writers: number;
+  /** Written before the counted window (default WARMUP_MS), so a fresh daemon's JIT is warm. */
+  warmupMs?: number;
   durationMs: number;
   /** The shim's counter (and slow flush, if its flushUs > 0); none without a C compiler. */
   counter?: FlushCounter;
 }
+
+const warmup = (opts: CaseOptions) => opts.warmupMs ?? WARMUP_MS;
+
+/** Runs `start` when the writers' warm-up ends and their counted window begins. */
+const afterWarmup = (opts: CaseOptions, start: () => void): Promise<void> =>
+  new Promise((resolve) =>
+    setTimeout(() => {
+      start();
+      resolve();
+    }, warmup(opts)),
+  );
 
 function hostsFor(writers: number): { hosts: number; perHost: number } {
   const hosts = Math.min(MAX_HOSTS, writers);
@@ -120,9 +135,9 @@ export async function directCase(opts: CaseOptions): Promise<CaseResult> {
   try {
     const outcomes = await runWorkers<HostOutcome>(
       "writer-host.js",
-      Array.from({ length: hosts }, (_, h) => ["sqlite", file, `direct-${h}`, String(perHost), String(opts.durationMs)]),
-      opts.durationMs + 120_000,
-      { env: opts.counter?.env(), onGo: () => (before = opts.counter?.read()) },
+      Array.from({ length: hosts }, (_, h) => ["sqlite", file, `direct-${h}`, String(perHost), String(warmup(opts)), String(opts.durationMs)]),
+      warmup(opts) + opts.durationMs + 120_000,
+      { env: opts.counter?.env(), onGo: () => void afterWarmup(opts, () => (before = opts.counter?.read())) },
     );
     const c = combine(opts, hosts, outcomes);
     return { ...c, flushes: flushesOf(opts.counter, before, c.writes) };
@@ -138,24 +153,29 @@ export async function daemonCase(backend: string, checkout: Checkout, opts: Case
   let cpu0: ProcSample | undefined;
   let before: { syncs: number; seconds: number } | undefined;
   let fromUs = 0;
+  let perf: PerfRecording | undefined;
   try {
     const outcomes = await runWorkers<HostOutcome>(
       "writer-host.js",
-      Array.from({ length: hosts }, (_, h) => ["daemon", daemon.socket, `${backend}-${h}`, String(perHost), String(opts.durationMs)]),
-      opts.durationMs + 120_000,
+      Array.from({ length: hosts }, (_, h) => ["daemon", daemon.socket, `${backend}-${h}`, String(perHost), String(warmup(opts)), String(opts.durationMs)]),
+      warmup(opts) + opts.durationMs + 120_000,
       {
-        onGo: () => {
-          before = opts.counter?.read();
-          cpu0 = sampleProcess(daemon.pid);
-          fromUs = monotonicUs();
-        },
+        onGo: () =>
+          void afterWarmup(opts, () => {
+            before = opts.counter?.read();
+            cpu0 = sampleProcess(daemon.pid);
+            fromUs = monotonicUs();
+            if (settings.perfDir) perf = startPerf(settings.perfDir, `${opts.profileName}-${daemon.pid}`, daemon.pid);
+          }),
       },
     );
+    await perf?.stop();
     const used = delta(cpu0, sampleProcess(daemon.pid));
     const toUs = monotonicUs();
     const c = combine(opts, hosts, outcomes);
     const flushes = flushesOf(opts.counter, before, c.writes);
     writeProfileWindow(daemon, { fromUs, toUs, appends: c.writes, syncs: flushes?.syncs, secondsInSync: flushes?.secondsInSync });
+    if (perf && settings.perfDir) writeFileSync(join(settings.perfDir, `${opts.profileName}-${daemon.pid}.perf.json`), JSON.stringify({ appends: c.writes }) + "\n");
     const per = (n: number) => (c.writes > 0 ? n / c.writes : 0);
     return {
       ...c,
@@ -170,6 +190,7 @@ export async function daemonCase(backend: string, checkout: Checkout, opts: Case
       },
     };
   } finally {
+    await perf?.stop();
     await daemon.stop();
   }
 }
