@@ -3,6 +3,7 @@
  * file writes, SQLite, fsync, GC, idle, …) and by function.
  *
  *   node dist/bench/profile-summary.js [--top N] FILE.cpuprofile…
+ *   node dist/bench/profile-summary.js --compare FILE.cpuprofile…   one table, a column per profile
  *
  * Profiles come from `node dist/bench/run.js --only P2 --cpu-prof DIR` (every bench daemon writes
  * one). When the bench left FILE.window.json beside it, only samples inside the timed window count
@@ -187,18 +188,43 @@ export function toMarkdown(s: Summary): string {
   return `${head}${sync}\n${cat}\n\n${fn}\n`;
 }
 
+/** One table, a column per profile: each category's µs per append (or share, without a window). */
+export function compareMarkdown(summaries: Summary[]): string {
+  const perAppend = summaries.every((s) => s.appends !== undefined);
+  const categories = [...new Set(summaries.flatMap((s) => s.categories.map((c) => c.category)))];
+  const value = (s: Summary, category: string) => {
+    const c = s.categories.find((x) => x.category === category);
+    if (!c) return "—";
+    return perAppend ? (c.usPerAppend ?? 0).toFixed(1) : pct(c.share);
+  };
+  const total = (s: Summary) => (perAppend ? ((s.windowSeconds * 1e6) / (s.appends ?? 1)).toFixed(1) : "100 %");
+  const flushes = (s: Summary) => (s.syncs === undefined || !s.appends ? "—" : (s.appends / Math.max(1, s.syncs)).toFixed(2));
+  return [
+    `| ${perAppend ? "main-thread µs per append" : "share of samples"} | ${summaries.map((s) => s.file.replace(/\.cpuprofile$/, "")).join(" | ")} |`,
+    `|---|${summaries.map(() => "---:").join("|")}|`,
+    ...categories.map((c) => `| ${c} | ${summaries.map((s) => value(s, c)).join(" | ")} |`),
+    `| **total (wall time of the main thread)** | ${summaries.map(total).join(" | ")} |`,
+    `| appends per flush | ${summaries.map(flushes).join(" | ")} |`,
+    "",
+  ].join("\n");
+}
+
+function load(file: string, top: number): Summary {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const windowFile = file.replace(/\.cpuprofile$/, "") + ".window.json";
+  const window = existsSync(windowFile) ? (JSON.parse(readFileSync(windowFile, "utf8")) as Window) : undefined;
+  return summarize(profile, file, window, top);
+}
+
 function main(): void {
-  const { values, positionals } = parseArgs({ options: { top: { type: "string" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { top: { type: "string" }, compare: { type: "boolean" } }, allowPositionals: true });
   if (positionals.length === 0) {
-    process.stderr.write("usage: profile-summary [--top N] FILE.cpuprofile…\n");
+    process.stderr.write("usage: profile-summary [--top N] [--compare] FILE.cpuprofile…\n");
     process.exit(2);
   }
-  for (const file of positionals) {
-    const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
-    const windowFile = file.replace(/\.cpuprofile$/, "") + ".window.json";
-    const window = existsSync(windowFile) ? (JSON.parse(readFileSync(windowFile, "utf8")) as Window) : undefined;
-    process.stdout.write(toMarkdown(summarize(profile, file, window, Number(values.top ?? 20))) + "\n");
-  }
+  const summaries = positionals.map((f) => load(f, Number(values.top ?? 20)));
+  if (values.compare) process.stdout.write(compareMarkdown(summaries));
+  else for (const s of summaries) process.stdout.write(toMarkdown(s) + "\n");
 }
 
 if (process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]))) main();
