@@ -22,6 +22,8 @@ export interface ConnectionOptions {
 }
 
 let nextConnectionId = 1;
+/** Written text (UTF-16 units) at which a connection writes at once instead of at the end of the turn. */
+const FLUSH_AT = 64 * 1024;
 
 export class RpcConnection implements CallContext {
   readonly connectionId = nextConnectionId++;
@@ -161,15 +163,25 @@ export class RpcConnection implements CallContext {
   private write(text: string): void {
     if (this.closed || this.socket.writableEnded) return;
     this.outText = this.outText === "" ? text + "\n" : this.outText + text + "\n";
+    // A turn that writes a lot (a large batch, a burst of big notifications) goes out in pieces of
+    // about FLUSH_AT: already few syscalls per byte, and one string never grows without bound.
+    if (this.outText.length >= FLUSH_AT) {
+      this.flushOut();
+      return;
+    }
     if (!this.flushQueued) {
       this.flushQueued = true;
-      process.nextTick(this.flushOut);
+      process.nextTick(this.flushQueuedOut);
     }
   }
 
+  private readonly flushQueuedOut = (): void => {
+    this.flushQueued = false;
+    this.flushOut();
+  };
+
   /** Hands what this turn wrote to the socket in one write; a full socket pauses reading. */
   private readonly flushOut = (): void => {
-    this.flushQueued = false;
     const text = this.outText;
     if (text === "") return;
     this.outText = "";

@@ -17,7 +17,7 @@ import { RawSocket } from "../helpers/raw.js";
 const defs: MethodDef[] = [
   method({ name: "daemon.ping", summary: "pong", params: Type.Object({}), result: Type.String() }),
   method({ name: "t.chatty", summary: "two notifications, then the reply", params: Type.Object({ n: Type.Integer() }), result: Type.Integer() }),
-  method({ name: "t.slow", summary: "answers after ms", params: Type.Object({ ms: Type.Integer() }), result: Type.Integer() }),
+  method({ name: "t.big", summary: "large notifications, then the reply", params: Type.Object({ n: Type.Integer() }), result: Type.Integer() }),
 ];
 const handlers: Record<string, Handler> = {
   "daemon.ping": () => "pong",
@@ -26,7 +26,10 @@ const handlers: Record<string, Handler> = {
     ctx.notify("t.note", { n: p.n, part: 2 });
     return p.n;
   },
-  "t.slow": (p: { ms: number }) => new Promise((r) => setTimeout(() => r(p.ms), p.ms)),
+  "t.big": (p: { n: number }, ctx: CallContext) => {
+    for (let i = 0; i < p.n; i++) ctx.notify("t.blob", { i, blob: String(i % 10).repeat(50_000) });
+    return p.n;
+  },
 };
 
 interface Served {
@@ -80,6 +83,18 @@ test("notifications and the reply written in one turn keep their order", async (
     lines.map((l) => (l.method ? `note ${l.params?.n}.${l.params?.part}` : `reply ${l.id}`)),
     ["note 1.1", "note 1.2", "note 2.1", "note 2.2", "note 3.1", "note 3.2", "reply 1", "reply 2", "reply 3"],
   );
+});
+
+test("a turn that writes more than the flush size still delivers everything, in order", async (t) => {
+  const s = await serve(t);
+  const raw = await RawSocket.connect(s.path, t);
+  await raw.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "t.big", params: { n: 7 } }) + "\n");
+  const lines = (await raw.take(8, 5000)).map((l) => JSON.parse(l) as { id?: number; params?: { i: number; blob: string } });
+  assert.deepEqual(lines.slice(0, 7).map((l) => l.params?.i), [0, 1, 2, 3, 4, 5, 6]);
+  for (const l of lines.slice(0, 7)) assert.equal(l.params?.blob, String((l.params?.i ?? 0) % 10).repeat(50_000));
+  assert.equal(lines[7].id, 1);
+  // ~350 KB in one turn: a few writes of ~64 KB or more, not one per notification, not one string.
+  assert.ok(s.writes() >= 2 && s.writes() <= 7, `${s.writes()} socket writes`);
 });
 
 test("what a turn wrote before a graceful close is delivered before the connection ends", async (t) => {
