@@ -61,7 +61,7 @@ rows.forEach((r, i) => {
   const met = r.pass === true;
   const clipped = Math.log10(r.ratio) < MIN_LOG || Math.log10(r.ratio) > MAX_LOG;
   parts.push(
-    `<text x="${LABEL_W - 8}" y="${y + 16}" text-anchor="end" font-weight="600">${esc(r.id)}</text>`,
+    `<text x="${LABEL_W - 8}" y="${y + 16}" text-anchor="end" font-weight="600">${esc(r.side ? `${r.id} (${r.side})` : r.id)}</text>`,
     `<rect x="${Math.min(x0, x1)}" y="${y + 5}" width="${Math.max(1, Math.abs(x1 - x0))}" height="${ROW_H - 10}" fill="${met ? "#2e9d57" : "#d64541"}"${clipped ? ' fill-opacity="0.6"' : ""}/>`,
     `<text x="${LABEL_W + PLOT_W + 8}" y="${y + 16}">${esc(`${r.ratio}× ${met ? "met" : "missed"} — ${shorten(r.measured.split(";")[0], 44)} (target ${r.target})`)}</text>`,
   );

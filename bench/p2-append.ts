@@ -1,123 +1,80 @@
 /**
- * P2 (SPEC §10): durable `messages.append` (1 message, ~200 B) from 8 client processes, each its own
- * connection with one request in flight (like agents), against the daemon on jsonl and on sqlite;
- * target ≥ 5× the rate of 8 processes writing the same rows straight into one SQLite file with
- * synchronous=FULL, with zero errors. Each case runs DURATION_MS after all 8 processes are set up.
+ * P2 and P2c (SPEC §10), from the same runs. P2: durable `messages.append` (1 message, ~200 B) from
+ * 8 writer processes, one request in flight each, against the daemon on jsonl and on sqlite; target
+ * ≥ 5× the rate of 8 processes writing the same rows straight into one SQLite file with
+ * synchronous=FULL, with zero errors. P2c: the daemon's CPU time (whole process, every thread, user
+ * + system, from /proc) over the timed window ÷ acknowledged appends; target ≤ 40 µs.
+ *
+ * With a C compiler the fsync shim runs with no added delay on both sides, only to count flushes
+ * (writes per flush shows how much group commit shares). Each case writes for 10 s (--seconds).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import Database from "better-sqlite3";
-import { round, runWorkers, startBenchDaemon, type BenchModule, type BenchResult } from "./harness.js";
-import type { LatencySummary } from "./stats.js";
+import { settings, checkoutsFor, round, type BenchModule, type BenchResult } from "./harness.js";
+import { FlushCounter, slowFlushShim } from "./slow-flush.js";
+import { daemonCase, describeCase, directCase, type CaseResult } from "./writers.js";
 
-const PROCESSES = 8;
-const DURATION_MS = 10_000;
-const TARGET_RATIO = 5;
-
-interface Outcome {
-  writes: number;
-  errors: number;
-  busy: number;
-  seconds: number;
-  latency: LatencySummary;
-  errorSamples: string[];
-}
-
-interface Case {
-  rate: number;
-  writes: number;
-  errors: number;
-  busy: number;
-  seconds: number;
-  /** Per-write latency of the first process (µs), as one agent sees it. */
-  latencyOfOne: LatencySummary;
-  perProcess: number[];
-  errorSamples: string[];
-}
-
-function combine(outcomes: Outcome[]): Case {
-  const writes = outcomes.reduce((n, o) => n + o.writes, 0);
-  const seconds = Math.max(...outcomes.map((o) => o.seconds));
-  return {
-    rate: Math.round(writes / seconds),
-    writes,
-    errors: outcomes.reduce((n, o) => n + o.errors, 0),
-    busy: outcomes.reduce((n, o) => n + o.busy, 0),
-    seconds: round(seconds, 2),
-    latencyOfOne: outcomes[0].latency,
-    perProcess: outcomes.map((o) => o.writes),
-    errorSamples: outcomes.flatMap((o) => o.errorSamples).slice(0, 5),
-  };
-}
-
-const sessions = (prefix: string) => Array.from({ length: PROCESSES }, (_, i) => `${prefix}-${i}`);
-
-async function daemonCase(backend: "jsonl" | "sqlite"): Promise<Case> {
-  const daemon = await startBenchDaemon(["--backend", backend]);
-  try {
-    const outcomes = await runWorkers<Outcome>(
-      "append-client.js",
-      sessions(`p2-${backend}`).map((id) => ["daemon", daemon.socket, id, String(DURATION_MS)]),
-      DURATION_MS + 60_000,
-    );
-    return combine(outcomes);
-  } finally {
-    await daemon.stop();
-  }
-}
-
-async function baselineCase(): Promise<Case> {
-  const dir = mkdtempSync(join(tmpdir(), "agentstate-p2-"));
-  const file = join(dir, "baseline.sqlite");
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  db.exec("CREATE TABLE messages (session_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (session_id, seq))");
-  db.close();
-  try {
-    const outcomes = await runWorkers<Outcome>(
-      "append-client.js",
-      sessions("p2-direct").map((id) => ["sqlite", file, id, String(DURATION_MS)]),
-      DURATION_MS + 60_000,
-    );
-    return combine(outcomes);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const describe = (c: Case) =>
-  `${c.rate.toLocaleString("en-US")} appends/s (${c.writes.toLocaleString("en-US")} in ${c.seconds} s; one agent p50 ${(c.latencyOfOne.p50 / 1000).toFixed(2)} ms, p99 ${(c.latencyOfOne.p99 / 1000).toFixed(2)} ms)`;
+const WRITERS = 8;
+const TARGET_TIMES_DIRECT = 5;
+const TARGET_CPU_US = 40;
+const BACKENDS = ["jsonl", "sqlite"] as const;
 
 export const p2: BenchModule = {
   id: "P2",
-  title: "durable messages.append from 8 processes vs direct SQLite",
-  async run(): Promise<BenchResult[]> {
-    const baseline = await baselineCase();
-    const out: BenchResult[] = [
-      {
-        id: "P2.direct",
-        what: `baseline: ${PROCESSES} processes inserting the same rows straight into one SQLite file (WAL, synchronous=FULL, busy_timeout 5 s, one transaction per row), ${DURATION_MS / 1000} s`,
-        target: "",
-        measured: `${describe(baseline)}; SQLITE_BUSY ${baseline.busy}, other errors ${baseline.errors}`,
-        ratio: null,
-        pass: null,
-        raw: { ...baseline },
-      },
-    ];
-    for (const backend of ["jsonl", "sqlite"] as const) {
-      const c = await daemonCase(backend);
-      const times = c.rate / baseline.rate;
-      out.push({
-        id: `P2.${backend}`,
-        what: `durable messages.append (1 message, ~200 B) from ${PROCESSES} processes, 1 in flight each, daemon on ${backend}, ${DURATION_MS / 1000} s`,
-        target: `≥ ${TARGET_RATIO}× direct SQLite, 0 errors`,
-        measured: `${describe(c)}; ${times.toFixed(2)}× direct; ${c.errors} errors`,
-        ratio: round(times / TARGET_RATIO, 2),
-        pass: times >= TARGET_RATIO && c.errors === 0,
-        raw: { ...c, timesBaseline: round(times, 2), baselineRate: baseline.rate },
-      });
+  aliases: ["P2C"],
+  title: "durable messages.append from 8 processes vs direct SQLite; daemon CPU per append (P2c)",
+  checkouts: "alternates",
+  async run(r: number): Promise<BenchResult[]> {
+    const durationMs = (settings.seconds ?? 10) * 1000;
+    const shim = slowFlushShim();
+    const counter = "library" in shim ? new FlushCounter(shim.library, 0) : undefined;
+    try {
+      const direct = await directCase({ writers: WRITERS, durationMs, counter });
+      const out: BenchResult[] = [
+        {
+          id: "P2.direct",
+          what: `baseline: ${WRITERS} processes inserting the same rows straight into one SQLite file (WAL, synchronous=FULL, busy_timeout 5 s, one transaction per row)`,
+          target: "",
+          measured: describeCase(direct),
+          ratio: null,
+          pass: null,
+          metric: { value: direct.rate, unit: "appends/s", better: "higher" },
+          raw: { ...direct, flushCounting: counter ? "shim, no delay" : shim },
+        },
+      ];
+      const cpuRows: BenchResult[] = [];
+      for (const backend of BACKENDS) {
+        for (const checkout of checkoutsFor(r)) {
+          const c: CaseResult = await daemonCase(backend, checkout, { writers: WRITERS, durationMs, counter, profileName: `p2-${backend}-${checkout.label}` });
+          const times = c.rate / direct.rate;
+          out.push({
+            id: `P2.${backend}`,
+            side: checkout.label,
+            what: `durable messages.append (1 message, ~200 B) from ${WRITERS} processes, 1 in flight each, daemon on ${backend}`,
+            target: `≥ ${TARGET_TIMES_DIRECT}× direct, 0 errors`,
+            measured: `${describeCase(c)}; ${times.toFixed(2)}× direct`,
+            ratio: round(times / TARGET_TIMES_DIRECT, 2),
+            pass: times >= TARGET_TIMES_DIRECT && c.errors === 0,
+            metric: { value: c.rate, unit: "appends/s", better: "higher" },
+            raw: { ...c, timesDirect: round(times, 2), directRate: direct.rate },
+          });
+          const cpu = c.daemon?.cpuPerWriteUs;
+          cpuRows.push({
+            id: `P2c.${backend}`,
+            side: checkout.label,
+            what: `daemon CPU per durable append under the P2 load (user+sys of the whole process ÷ acknowledged appends), ${backend}`,
+            target: `≤ ${TARGET_CPU_US} µs`,
+            measured: cpu === undefined
+              ? "no /proc here"
+              : `${cpu} µs/append (${c.daemon?.userSeconds} s user + ${c.daemon?.systemSeconds} s sys for ${c.writes.toLocaleString("en-US")} appends; ${c.errors} errors)`,
+            ratio: cpu === undefined ? null : round(TARGET_CPU_US / cpu, 2),
+            pass: cpu === undefined ? null : cpu <= TARGET_CPU_US && c.errors === 0,
+            metric: cpu === undefined ? undefined : { value: cpu, unit: "µs/append", better: "lower" },
+            raw: { daemon: c.daemon, writes: c.writes, errors: c.errors },
+          });
+        }
+      }
+      return [...out, ...cpuRows];
+    } finally {
+      counter?.remove();
     }
-    return out;
   },
 };

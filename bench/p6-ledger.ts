@@ -133,6 +133,7 @@ export async function p6Postgres(): Promise<BenchResult> {
 export const p6: BenchModule = {
   id: "P6",
   title: "ledger.summary by model and day over 1,000,000 turns",
+  checkouts: "this-only",
   async run(): Promise<BenchResult[]> {
     return [await p6Sqlite(), await p6Postgres()];
   },

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { connect } from "../src/client/index.js";
-import { ROOT, round, sleep, startBenchDaemon, type BenchModule, type BenchResult } from "./harness.js";
+import { round, settings, sleep, startBenchDaemon, type BenchModule, type BenchResult } from "./harness.js";
 import { freshPostgresDatabase } from "./servers.js";
 
 const CLIS = 100;
@@ -35,7 +35,7 @@ interface Sample {
 
 function runCli(socket: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; ms: number; sessions: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, "bin", "agentstate.js"), "sessions", "list", "--json", "--socket", socket, "--no-autostart"], {
+  const child = spawn(process.execPath, [join(settings.defaultRoot, "bin", "agentstate.js"), "sessions", "list", "--json", "--socket", socket, "--no-autostart"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,6 +1,6 @@
 /**
  * P9 (SPEC §10): several daemons on one Postgres must add throughput, not queue behind one lock.
- * 8 writer processes (bench/append-client.js: durable `messages.append`, one in flight each, each its
+ * 8 writer processes (bench/writer-host.js, one writer each: durable `messages.append`, one in flight each, each its
  * own session) against one daemon, then 8 writers against each of 3 daemons sharing one schema;
  * target: the 3-daemon aggregate ≥ 2.5× the one-daemon rate, zero errors. Each case gets a fresh
  * schema on the run's throwaway Postgres; the daemons of a case start one after the other (the first
@@ -8,17 +8,18 @@
  */
 import { round, runWorkers, startBenchDaemon, type BenchDaemon, type BenchModule, type BenchResult } from "./harness.js";
 import { benchPostgres } from "./servers.js";
-import type { LatencySummary } from "./stats.js";
+import { summarize } from "./stats.js";
 
 const WRITERS = 8;
 const DURATION_MS = 10_000;
 const TARGET_RATIO = 2.5;
 
+/** What bench/writer-host.js prints (one writer per process here). */
 interface Outcome {
   writes: number;
   errors: number;
   seconds: number;
-  latency: LatencySummary;
+  latencyUs: number[];
   errorSamples: string[];
 }
 
@@ -38,9 +39,9 @@ async function scaleCase(url: string, daemons: number, tag: string): Promise<Cas
   try {
     for (let d = 0; d < daemons; d++) started.push(await startBenchDaemon(["--backend", "postgres", "--url", url, "--pg-schema", schema]));
     const args = started.flatMap((daemon, d) =>
-      Array.from({ length: WRITERS }, (_, w) => ["daemon", daemon.socket, `p9-${tag}-${d}-${w}`, String(DURATION_MS)]),
+      Array.from({ length: WRITERS }, (_, w) => ["daemon", daemon.socket, `p9-${tag}-${d}-${w}`, "1", "0", String(DURATION_MS)]),
     );
-    const outcomes = await runWorkers<Outcome>("append-client.js", args, DURATION_MS + 120_000);
+    const outcomes = await runWorkers<Outcome>("writer-host.js", args, DURATION_MS + 120_000);
     const writes = outcomes.reduce((n, o) => n + o.writes, 0);
     const seconds = Math.max(...outcomes.map((o) => o.seconds));
     return {
@@ -49,7 +50,7 @@ async function scaleCase(url: string, daemons: number, tag: string): Promise<Cas
       writes,
       errors: outcomes.reduce((n, o) => n + o.errors, 0),
       perDaemon: started.map((_, d) => Math.round(outcomes.slice(d * WRITERS, (d + 1) * WRITERS).reduce((n, o) => n + o.writes, 0) / seconds)),
-      p99ms: round(Math.max(...outcomes.map((o) => o.latency.p99)) / 1000, 2),
+      p99ms: round(Math.max(...outcomes.map((o) => summarize(Float64Array.from(o.latencyUs)).p99)) / 1000, 2),
       errorSamples: outcomes.flatMap((o) => o.errorSamples).slice(0, 5),
     };
   } finally {

@@ -2,6 +2,12 @@
  * One client connection: frames lines, dispatches them concurrently, writes replies and
  * notifications, and applies backpressure both ways (too many requests in flight, or a peer that
  * does not read its replies, pause reading).
+ *
+ * Replies and notifications are not written one syscall each: what is written during one turn of
+ * the event loop (a read's requests answered, a change fanned out to a connection's subscriptions)
+ * is collected, in order, and handed to the socket as one string on process.nextTick — after the
+ * promise continuations that produce replies, before the loop moves on. A sequential client still
+ * gets its reply in the same turn, so latency is unchanged.
  */
 import type { Socket } from "node:net";
 import type { CallContext, Dispatcher, DispatchLogger } from "./dispatcher.js";
@@ -16,6 +22,8 @@ export interface ConnectionOptions {
 }
 
 let nextConnectionId = 1;
+/** Written text (UTF-16 units) at which a connection writes at once instead of at the end of the turn. */
+const FLUSH_AT = 64 * 1024;
 
 export class RpcConnection implements CallContext {
   readonly connectionId = nextConnectionId++;
@@ -23,6 +31,9 @@ export class RpcConnection implements CallContext {
   private inFlightCount = 0;
   private writeBlocked = false;
   private closed = false;
+  /** Lines written this turn, not yet handed to the socket (see flushOut). */
+  private outText = "";
+  private flushQueued = false;
   private readonly closeListeners: Array<() => void> = [];
   private readonly idleListeners: Array<() => void> = [];
 
@@ -49,9 +60,9 @@ export class RpcConnection implements CallContext {
     return this.closed;
   }
 
-  /** Bytes queued in the socket that the peer has not read yet. */
+  /** Bytes (UTF-16 units, as the socket counts strings) written that the peer has not read yet. */
   get pendingWriteBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.outText.length;
   }
 
   onceClosed(listener: () => void): void {
@@ -84,12 +95,15 @@ export class RpcConnection implements CallContext {
     timer.unref();
     this.socket.once("close", () => clearTimeout(timer));
     this.socket.removeAllListeners("data");
+    this.flushOut();
     this.socket.end(() => this.socket.destroy());
   }
 
   /** Half-close once queued writes are flushed. */
   end(): void {
-    if (!this.closed) this.socket.end();
+    if (this.closed) return;
+    this.flushOut();
+    this.socket.end();
   }
 
   private onData(chunk: Buffer): void {
@@ -110,17 +124,28 @@ export class RpcConnection implements CallContext {
     if (line.length === 0) return;
     this.inFlightCount++;
     this.updateFlow();
-    this.dispatcher
-      .handleLine(line, this)
-      .then((reply) => {
-        if (reply !== undefined) this.write(reply);
-      })
-      .catch((err: unknown) => this.opts.logger.error("failed to answer a request", { error: String(err) }))
-      .finally(() => {
-        this.inFlightCount--;
-        this.updateFlow();
-        if (this.inFlightCount === 0) for (const l of this.idleListeners.splice(0)) l();
-      });
+    // One continuation per request (not then/catch/finally: three promises per request).
+    this.dispatcher.handleLine(line, this).then(this.answered, this.failed);
+  }
+
+  private readonly answered = (reply: string | undefined): void => {
+    try {
+      if (reply !== undefined) this.write(reply);
+    } catch (err) {
+      this.opts.logger.error("failed to answer a request", { error: String(err) });
+    }
+    this.settled();
+  };
+
+  private readonly failed = (err: unknown): void => {
+    this.opts.logger.error("failed to answer a request", { error: String(err) });
+    this.settled();
+  };
+
+  private settled(): void {
+    this.inFlightCount--;
+    this.updateFlow();
+    if (this.inFlightCount === 0) for (const l of this.idleListeners.splice(0)) l();
   }
 
   private rejectOversized(err: LineTooLongError): void {
@@ -129,17 +154,43 @@ export class RpcConnection implements CallContext {
     const reply = JSON.stringify(errorResponse(null, invalidRequest(err.message).toObject()));
     // Requests read before the oversized line still get their replies, then the refusal, then close.
     void this.whenIdle().then(() => {
-      if (!this.closed) this.socket.end(reply + "\n", () => this.socket.destroy());
+      if (this.closed) return;
+      this.flushOut();
+      this.socket.end(reply + "\n", () => this.socket.destroy());
     });
   }
 
   private write(text: string): void {
     if (this.closed || this.socket.writableEnded) return;
-    if (!this.socket.write(text + "\n")) {
+    this.outText = this.outText === "" ? text + "\n" : this.outText + text + "\n";
+    // A turn that writes a lot (a large batch, a burst of big notifications) goes out in pieces of
+    // about FLUSH_AT: already few syscalls per byte, and one string never grows without bound.
+    if (this.outText.length >= FLUSH_AT) {
+      this.flushOut();
+      return;
+    }
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(this.flushQueuedOut);
+    }
+  }
+
+  private readonly flushQueuedOut = (): void => {
+    this.flushQueued = false;
+    this.flushOut();
+  };
+
+  /** Hands what this turn wrote to the socket in one write; a full socket pauses reading. */
+  private readonly flushOut = (): void => {
+    const text = this.outText;
+    if (text === "") return;
+    this.outText = "";
+    if (this.closed || this.socket.writableEnded) return;
+    if (!this.socket.write(text)) {
       this.writeBlocked = true;
       this.updateFlow();
     }
-  }
+  };
 
   private updateFlow(): void {
     if (this.closed) return;

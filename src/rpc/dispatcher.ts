@@ -127,7 +127,8 @@ export class Dispatcher {
     }
   }
 
-  private async call(name: string, params: unknown, ctx: CallContext): Promise<unknown> {
+  /** Throws (synchronously) when the call is refused; otherwise the handler's result, a promise or not. */
+  private call(name: string, params: unknown, ctx: CallContext): unknown {
     const route = this.routes.get(name);
     if (!route) throw new RpcError(METHOD_NOT_FOUND, "Method not found", { code: "METHOD_NOT_FOUND", method: name });
     if (Array.isArray(params)) {
