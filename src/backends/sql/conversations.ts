@@ -9,6 +9,13 @@ import type { Param, Sql } from "./db.js";
 import type { SqlWrites } from "./storage.js";
 
 const parseSession = (r: { data: string }): Session => JSON.parse(r.data) as Session;
+
+/** Same members (order and repeats aside); undefined is the empty set. */
+function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const x = new Set(a ?? []);
+  const y = new Set(b ?? []);
+  return x.size === y.size && [...x].every((v) => y.has(v));
+}
 const parseMessage = (r: { data: string }): Message => JSON.parse(r.data) as Message;
 
 export class SqlConversationsPort implements ConversationsReadPort, ConversationsWritePort {
@@ -81,11 +88,16 @@ export class SqlConversationsPort implements ConversationsReadPort, Conversation
       this.w.run("INSERT INTO sessions (updated_at, group_id, data, id) VALUES (?, ?, ?, ?)", params);
     } else {
       this.w.run("UPDATE sessions SET updated_at = ?, group_id = ?, data = ? WHERE id = ?", params);
-      this.w.run("DELETE FROM session_tags WHERE session_id = ?", [next.id]);
-      this.w.run("DELETE FROM session_aliases WHERE session_id = ?", [next.id]);
     }
-    for (const tag of new Set(next.tags)) this.w.run("INSERT INTO session_tags (session_id, tag) VALUES (?, ?)", [next.id, tag]);
-    for (const alias of new Set(next.aliases)) this.w.run("INSERT INTO session_aliases (alias, session_id) VALUES (?, ?)", [alias, next.id]);
+    // Index rows move only when the set changed (most writes are appends, which change neither).
+    if (!sameSet(prev?.tags, next.tags)) {
+      if (prev !== undefined) this.w.run("DELETE FROM session_tags WHERE session_id = ?", [next.id]);
+      for (const tag of new Set(next.tags)) this.w.run("INSERT INTO session_tags (session_id, tag) VALUES (?, ?)", [next.id, tag]);
+    }
+    if (!sameSet(prev?.aliases, next.aliases)) {
+      if (prev !== undefined) this.w.run("DELETE FROM session_aliases WHERE session_id = ?", [next.id]);
+      for (const alias of new Set(next.aliases)) this.w.run("INSERT INTO session_aliases (alias, session_id) VALUES (?, ?)", [alias, next.id]);
+    }
   }
 
   deleteSession(session: Session): void {

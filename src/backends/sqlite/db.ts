@@ -4,7 +4,6 @@
  * SAVEPOINT, so one failing rolls back only itself, and one COMMIT (one fsync) covers the batch.
  * Reads use a second connection and see committed data only.
  */
-import { AsyncResource } from "node:async_hooks";
 import Database from "better-sqlite3";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { Dialect, Param, Row, Sql, SqlDb, TxSql } from "../sql/db.js";
@@ -75,6 +74,7 @@ export class SqliteDb implements SqlDb {
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
   private readonly exec: SqliteExecutor;
+  private readonly control: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Database.Statement>;
   private queue: Job[] = [];
   private draining?: Promise<void>;
   /** fsyncs (COMMITs) and transactions, to show group commit in stats. */
@@ -91,14 +91,22 @@ export class SqliteDb implements SqlDb {
     this.reader = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     this.reader.pragma("synchronous = FULL");
     this.exec = new SqliteExecutor(this.writer);
+    // Prepared once: exec() would parse these again for every unit of work.
+    const ctl = (sql: string) => this.writer.prepare(sql);
+    this.control = {
+      begin: ctl("BEGIN IMMEDIATE"),
+      savepoint: ctl("SAVEPOINT tx"),
+      release: ctl("RELEASE tx"),
+      rollbackTo: ctl("ROLLBACK TO tx"),
+      commit: ctl("COMMIT"),
+      rollback: ctl("ROLLBACK"),
+    };
     this.read = new SqliteExecutor(this.reader);
   }
 
   tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      // The batch runs `fn` from the drain loop; binding keeps the caller's async context (the
-      // worker's per-call clock) for it.
-      this.queue.push({ fn: AsyncResource.bind(fn), resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       this.kick();
     });
   }
@@ -123,7 +131,7 @@ export class SqliteDb implements SqlDb {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        this.writer.exec("BEGIN IMMEDIATE");
+        this.control.begin.run();
       } catch (err) {
         this.failed(err);
         for (const job of batch) job.reject(unavailable(err));
@@ -133,15 +141,15 @@ export class SqliteDb implements SqlDb {
       let lost: unknown;
       for (const [i, job] of batch.entries()) {
         const q: TxSql = Object.assign(Object.create(this.exec) as SqliteExecutor, { state: new Map<string, unknown>() });
-        this.writer.exec("SAVEPOINT tx");
+        this.control.savepoint.run();
         try {
           const result = await job.fn(q);
-          this.writer.exec("RELEASE tx");
+          this.control.release.run();
           done.push([job, result]);
         } catch (err) {
           if (this.writer.inTransaction) {
-            this.writer.exec("ROLLBACK TO tx");
-            this.writer.exec("RELEASE tx");
+            this.control.rollbackTo.run();
+            this.control.release.run();
             job.reject(err);
             continue;
           }
@@ -159,14 +167,14 @@ export class SqliteDb implements SqlDb {
         continue;
       }
       try {
-        this.writer.exec("COMMIT");
+        this.control.commit.run();
         this.commits++;
         this.transactions += done.length;
         this.writeError = undefined;
       } catch (err) {
         if (this.writer.inTransaction) {
           try {
-            this.writer.exec("ROLLBACK");
+            this.control.rollback.run();
           } catch {
             // the connection already rolled back: nothing of the batch is stored either way
           }

@@ -31,6 +31,9 @@ export interface Call {
 
 type WireError = { agentstate: true; code: ErrorCode; message: string; details?: Record<string, unknown> } | { agentstate: false; message: string; stack?: string; code?: string };
 
+/** One message per turn of the daemon's loop: the calls made during it, in order. */
+export type ToWorker = Call[];
+
 export type Reply =
   | { type: "reply"; id: number; ok: true; value: unknown }
   | { type: "reply"; id: number; ok: false; error: WireError }
@@ -55,6 +58,7 @@ export class SqliteThreadedBackend {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextId = 1;
+  private outbox: Call[] = [];
   private readonly reader: SqliteReader;
   private readonly log: SqlChangeLog;
   private opened?: Promise<void>;
@@ -64,7 +68,9 @@ export class SqliteThreadedBackend {
   constructor(private readonly opts: SqliteOptions) {
     const plain: WorkerData["opts"] = { origin: opts.origin, path: opts.path, ...(opts.retention ? { retention: opts.retention } : {}) };
     this.worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: { opts: plain } satisfies WorkerData });
-    this.worker.on("message", (m: Reply) => this.receive(m));
+    this.worker.on("message", (batch: Reply[]) => {
+      for (const m of batch) this.receive(m);
+    });
     this.worker.on("error", (err) => this.failAll(err));
     this.worker.on("exit", () => {
       this.exited = true;
@@ -120,8 +126,16 @@ export class SqliteThreadedBackend {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, store, method, args, now: this.opts.now().getTime() } satisfies Call);
+      if (this.outbox.length === 0) process.nextTick(() => this.flush());
+      this.outbox.push({ id, store, method, args, now: this.opts.now().getTime() });
     });
+  }
+
+  /** The calls of this turn, as one message. */
+  private flush(): void {
+    const calls = this.outbox;
+    this.outbox = [];
+    if (calls.length > 0) this.worker.postMessage(calls satisfies ToWorker);
   }
 
   open(): Promise<void> {
@@ -134,7 +148,12 @@ export class SqliteThreadedBackend {
       await this.opened?.catch(() => undefined);
       this.log.close();
       await (this.call("", "close", []) as Promise<void>).catch(() => undefined);
-      await this.worker.terminate();
+      // Closed, the worker has nothing left and exits by itself (writing its profile, if any); a stuck one is ended.
+      const exited = new Promise<void>((resolve) => (this.exited ? resolve() : this.worker.once("exit", () => resolve())));
+      this.worker.unref();
+      const timer = setTimeout(() => void this.worker.terminate(), 2000);
+      await exited;
+      clearTimeout(timer);
       await this.reader.close();
     })();
     return this.closed;
