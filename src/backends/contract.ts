@@ -10,7 +10,7 @@
  * - Defaults (ids, page limits, size limits) are applied above the backend, in the daemon, once.
  * - Free-form JSON is stored and returned unchanged.
  */
-import type { BackendOptions, ChangeLog } from "./contract/common.js";
+import type { BackendName, BackendOptions, BackendProbe, ChangeLog } from "./contract/common.js";
 import type { ConversationStore } from "./contract/conversations.js";
 import type { GroupStore } from "./contract/groups.js";
 import type { JobStore } from "./contract/jobs.js";
@@ -19,18 +19,6 @@ import type { HistoryStore } from "./contract/history.js";
 import type { ChangesetStore } from "./contract/changesets.js";
 import type { LedgerStore } from "./contract/ledger.js";
 import type { CheckpointStore } from "./contract/checkpoints.js";
-
-export type BackendName = "jsonl" | "sqlite" | "postgres" | "redis" | "memory";
-
-export interface BackendProbe {
-  ok: boolean;
-  latencyMs: number;
-  error?: string;
-  /** Backend-specific facts for daemon.health (persistence settings, paths, …). */
-  details?: Record<string, unknown>;
-  /** Problems that do not stop the backend (a malformed hand-edited file); health shows "warn". */
-  warnings?: string[];
-}
 
 export interface Backend {
   readonly name: BackendName;

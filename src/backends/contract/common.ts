@@ -68,3 +68,15 @@ export interface ChangeLog {
 }
 
 export type { Change, ChangeInput };
+
+export type BackendName = "jsonl" | "sqlite" | "postgres" | "redis" | "memory";
+
+export interface BackendProbe {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+  /** Backend-specific facts for daemon.health (persistence settings, paths, …). */
+  details?: Record<string, unknown>;
+  /** Problems that do not stop the backend (a malformed hand-edited file); health shows "warn". */
+  warnings?: string[];
+}

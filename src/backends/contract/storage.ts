@@ -17,8 +17,7 @@
  *   only once the journal line is synced, and so is any reader that might have seen it.
  */
 import type { ChangeInput } from "../../domain/changes.js";
-import type { BackendName, BackendProbe } from "../contract.js";
-import type { ChangeLog } from "./common.js";
+import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
 
 /** What every port read sees, in `read` and in `write`. */

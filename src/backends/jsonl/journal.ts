@@ -15,6 +15,7 @@
 import { backendUnavailable } from "../../domain/errors.js";
 import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
 import type { FileOp } from "./vfs.js";
+import { Cohort } from "../common/cohort.js";
 
 /** An op of a store that still applies its own writes (transition; see engine.ts). */
 export interface Op {
@@ -47,6 +48,7 @@ export class Journal {
   private writing?: Promise<void>;
   private rotateWanted?: () => void;
   private abandoned?: unknown;
+  private readonly cohort = new Cohort();
   /** Last j handed out, last j durable. */
   queuedJ = 0;
   durableJ = 0;
@@ -120,6 +122,7 @@ export class Journal {
   submit(j: number, line: Omit<JournalLine, "j">): void {
     this.queue.push(JSON.stringify({ j, ...line }) + "\n");
     this.queueEnd = j;
+    this.cohort.arrived(this.queue.length);
     this.kick();
   }
 
@@ -213,8 +216,11 @@ export class Journal {
       }
       if (this.rotateWanted && !this.failure) await this.doRotate();
       if (this.queue.length === 0 || this.failure) return;
+      await this.cohort.gather(() => this.queue.length);
+      if (this.failure) return;
       const batch = this.queue.splice(0);
       const last = this.queueEnd;
+      const t0 = performance.now();
       try {
         const fh = (this.fh ??= await this.disk.open(this.path(ACTIVE), "r+"));
         const data = Buffer.from(batch.join(""), "utf8");
@@ -223,6 +229,7 @@ export class Journal {
         this.size += data.length;
         this.syncs++;
         this.commits += batch.length;
+        this.cohort.flushed(batch.length, this.queue.length, performance.now() - t0);
       } catch (err) {
         this.fail(this.durableJ, err);
         return;

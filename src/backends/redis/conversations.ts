@@ -7,7 +7,7 @@ import type { AppendResult, Message, Session } from "../../domain/conversations.
 import type { ConversationsReadPort, ConversationsWritePort, SessionFilter, SessionKey } from "../contract.js";
 import type { Command, RedisClient } from "./client.js";
 import { lexId, lexMember, type Keys } from "./keys.js";
-import type { RedisUnit } from "./storage.js";
+import type { RedisUnit } from "./unit.js";
 
 const parseMessages = (members: string[]): Message[] => members.map((m) => JSON.parse(m) as Message);
 

@@ -7,32 +7,10 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { BackendOptions, ReadPorts, UnitOfWork } from "../contract.js";
-import type { Command, Guard, RedisClient } from "./client.js";
+import type { RedisClient } from "./client.js";
 import { RedisConversationsPort } from "./conversations.js";
+import { RedisUnit } from "./unit.js";
 import type { Keys } from "./keys.js";
-
-/** One attempt of a unit of work: the keys it read and the commands it decided on. */
-export class RedisUnit {
-  readonly guards: Guard[] = [];
-  readonly commands: Command[] = [];
-  private readonly read = new Map<string, string | null>();
-
-  constructor(private readonly client: RedisClient) {}
-
-  /** GETs `key` and makes the unit's commit conditional on it being unchanged. */
-  async guarded(key: string): Promise<string | null> {
-    if (this.commands.length > 0) throw new Error("a unit of work read after it wrote; decide from reads, then write");
-    if (this.read.has(key)) return this.read.get(key) as string | null;
-    const raw = await this.client.call((r) => r.get(key));
-    this.read.set(key, raw);
-    this.guards.push({ key, expect: raw });
-    return raw;
-  }
-
-  command(...commands: Command[]): void {
-    this.commands.push(...commands);
-  }
-}
 
 const MAX_ATTEMPTS = 100;
 

@@ -6,7 +6,7 @@
 import type { AppendResult, Message, Session } from "../../domain/conversations.js";
 import type { ConversationsReadPort, ConversationsWritePort, SessionFilter, SessionKey } from "../contract.js";
 import type { Param, Sql } from "./db.js";
-import type { SqlWrites } from "./storage.js";
+import type { SqlWrites } from "./writes.js";
 
 const parseSession = (r: { data: string }): Session => JSON.parse(r.data) as Session;
 

@@ -8,27 +8,8 @@ import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { recordChanges, SqlChangeLog } from "./changes.js";
 import { SqlConversationsPort } from "./conversations.js";
-import type { Param, Sql, SqlDb, TxSql } from "./db.js";
-
-/** Statements a unit of work decided on, run in order before COMMIT. */
-export class SqlWrites {
-  private readonly statements: Array<[string, readonly Param[]]> = [];
-
-  run(sql: string, params: readonly Param[]): void {
-    this.statements.push([sql, params]);
-  }
-
-  async flush(q: Sql): Promise<void> {
-    for (const [sql, params] of this.statements) await q.run(sql, params);
-  }
-}
-
-/** Read ports never write: a write method reached from `read` is a bug. */
-const READ_ONLY = new Proxy({} as SqlWrites, {
-  get: () => () => {
-    throw new Error("a write through a read-only SQL port");
-  },
-});
+import type { SqlDb, TxSql } from "./db.js";
+import { READ_ONLY, SqlWrites } from "./writes.js";
 
 const MAX_ATTEMPTS = 8;
 

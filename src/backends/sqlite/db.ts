@@ -5,6 +5,7 @@
  * Reads use a second connection and see committed data only.
  */
 import Database from "better-sqlite3";
+import { Cohort } from "../common/cohort.js";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { Dialect, Param, Row, Sql, SqlDb, TxSql } from "../sql/db.js";
 
@@ -76,6 +77,7 @@ export class SqliteDb implements SqlDb {
   private readonly exec: SqliteExecutor;
   private readonly control: Record<"begin" | "savepoint" | "release" | "rollbackTo" | "commit" | "rollback", Database.Statement>;
   private queue: Job[] = [];
+  private readonly cohort = new Cohort();
   private draining?: Promise<void>;
   /** fsyncs (COMMITs) and transactions, to show group commit in stats. */
   commits = 0;
@@ -107,6 +109,7 @@ export class SqliteDb implements SqlDb {
   tx<T>(fn: (q: TxSql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.cohort.arrived(this.queue.length);
       this.kick();
     });
   }
@@ -120,6 +123,7 @@ export class SqliteDb implements SqlDb {
    */
   private kick(): void {
     this.draining ??= new Promise<void>((r) => setImmediate(r))
+      .then(() => this.cohort.gather(() => this.queue.length))
       .then(() => this.drain())
       .finally(() => {
         this.draining = undefined;
@@ -130,6 +134,7 @@ export class SqliteDb implements SqlDb {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
+      const t0 = performance.now();
       try {
         this.control.begin.run();
       } catch (err) {
@@ -168,6 +173,7 @@ export class SqliteDb implements SqlDb {
       }
       try {
         this.control.commit.run();
+        this.cohort.flushed(done.length, this.queue.length, performance.now() - t0);
         this.commits++;
         this.transactions += done.length;
         this.writeError = undefined;
