@@ -1,4 +1,6 @@
 /** An in-process daemon on a temporary socket, with the memory backend unless told otherwise. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import winston from "winston";
@@ -6,7 +8,6 @@ import { resolveConfig, type ResolvedConfig } from "../../src/config/config.js";
 import { Daemon } from "../../src/daemon/daemon.js";
 import { connect, type Client } from "../../src/client/index.js";
 import type { Backend } from "../../src/backends/contract.js";
-import { tempDir } from "./tmp.js";
 
 export interface TestDaemon {
   daemon: Daemon;
@@ -23,7 +24,7 @@ export async function startTestDaemon(
   t: TestContext,
   overrides: Partial<ResolvedConfig> & { backend?: ResolvedConfig["backend"]; store?: Backend } = {},
 ): Promise<TestDaemon> {
-  const dir = tempDir(t);
+  const dir = mkdtempSync(join(tmpdir(), "agentstate-test-"));
   const { store, ...rest } = overrides;
   const config: ResolvedConfig = {
     ...resolveConfig({ env: {} }).config,
@@ -39,7 +40,12 @@ export async function startTestDaemon(
     clients.forEach((c) => c.close());
     await daemon.stop();
   };
-  t.after(stop);
+  // One hook, in this order: the daemon (and its backend's background file writes) stops before
+  // its directory goes.
+  t.after(async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   return {
     daemon,
     config,
