@@ -102,7 +102,7 @@ export class CoreJobs implements JobStore {
     return this.storage.read((r) => mustJob(r.jobs, id));
   }
 
-  listJobs(q: ListJobsQuery): Promise<Page<Job>> {
+  async listJobs(q: ListJobsQuery): Promise<Page<Job>> {
     const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, 1, ["string"])[0]);
     return this.storage.read(async (r) => pageOf(await r.jobs.listJobs(q.enabled, after, q.limit + 1), q.limit, (j) => [j.id]));
   }
@@ -136,7 +136,7 @@ export class CoreJobs implements JobStore {
     });
   }
 
-  listRuns(q: ListRunsQuery): Promise<Page<Run>> {
+  async listRuns(q: ListRunsQuery): Promise<Page<Run>> {
     const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2, ["string", "string"]) as [string, string]);
     return this.storage.read(async (r) =>
       pageOf(await r.jobs.listRuns({ jobId: q.jobId, status: q.status }, after, q.limit + 1), q.limit, runSortKey),
