@@ -68,6 +68,7 @@ test("claims whose lease ran out (their daemon is gone, here or on another host)
   await backend.jobs.claimRun({ runId: "orphan", worker: "w", leaseMs: 30_000 });
   const s = makeScheduler(backend, clock, "new", { leaseMs: 30_000 });
   t.after(() => s.stop());
+  clock.settle = () => s.idle();
   await s.start();
   assert.equal((await backend.jobs.getRun("orphan")).status, "claimed", "its lease still runs");
   await clock.advance(20_000);

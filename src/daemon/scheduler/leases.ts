@@ -44,8 +44,15 @@ export class Leases {
   private arm(ms: number): void {
     if (this.stopped) return;
     this.timer = this.clock.setTimer(() => {
-      this.ticking = this.tick().finally(() => this.arm(this.tickMs));
+      this.arm(this.tickMs);
+      // one tick at a time: a slow backend skips ticks rather than piling them up
+      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
     }, ms);
+  }
+
+  /** Resolves when no tick is running (for tests). */
+  async idle(): Promise<void> {
+    await this.ticking;
   }
 
   /** Renews what this daemon holds, then gives back what expired anywhere. Never throws. */

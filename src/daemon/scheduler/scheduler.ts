@@ -133,6 +133,7 @@ export class Scheduler implements Subsystem {
   /** Resolves when no pass is running and every release has been written (for tests). */
   async idle(): Promise<void> {
     await this.planner.idle();
+    await this.leases.idle();
     await this.claims.settled();
   }
 
