@@ -1,9 +1,10 @@
 /**
  * Claim leases (SPEC §11 R12): a claim made through this daemon carries a lease (`claimLeaseMs`,
  * default 30 s) that this daemon renews every third of it for as long as it holds the claim (the
- * claiming connection is open, or its exec program runs). Every daemon also returns to pending any
- * run whose lease expired, whoever claimed it — so a claim whose daemon died, on this host or
- * another, or is cut off from the backend, is claimable again within one lease plus one tick.
+ * claiming connection is open, or its exec program runs). Every daemon also looks every second
+ * (every third of the lease, if shorter) for runs whose lease expired, whoever claimed them, and
+ * returns them to pending — so a claim whose daemon died, on this host or another, or is cut off
+ * from the backend, is claimable again at most one lease plus one second after its last renewal.
  */
 import type { JobStore } from "../../backends/contract.js";
 import type { Run } from "../../domain/jobs.js";
@@ -19,6 +20,7 @@ export class Leases {
   private timer?: Timer;
   private ticking?: Promise<void>;
   private stopped = false;
+  private lastRenewal = -Infinity;
   /** Expired claims given back by this daemon (for health and tests). */
   expired = 0;
 
@@ -32,8 +34,14 @@ export class Leases {
     private readonly onExpired: (run: Run) => void = () => undefined,
   ) {}
 
-  get tickMs(): number {
+  /** Renewals are due this often. */
+  get renewMs(): number {
     return Math.max(10, Math.floor(this.opts.leaseMs / 3));
+  }
+
+  /** Expired leases are looked for this often. */
+  get tickMs(): number {
+    return Math.min(1000, this.renewMs);
   }
 
   start(): void {
@@ -59,7 +67,10 @@ export class Leases {
   async tick(): Promise<void> {
     const held = this.held();
     try {
-      if (held.length > 0) await this.store.renewLeases({ runIds: held, leaseMs: this.opts.leaseMs });
+      if (held.length > 0 && this.clock.now() - this.lastRenewal >= this.renewMs - this.tickMs / 2) {
+        this.lastRenewal = this.clock.now();
+        await this.store.renewLeases({ runIds: held, leaseMs: this.opts.leaseMs });
+      }
     } catch (err) {
       this.logger.warn("renewing claim leases failed; retrying", { error: String(err), runs: held.length });
     }
