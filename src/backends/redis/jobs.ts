@@ -33,7 +33,8 @@ export class RedisJobsPort implements JobsReadPort, JobsWritePort {
 
   /**
    * Records named by the members of a lex index, in index order from `from` (exclusive form
-   * "(m" or "-"/"+"), skipping members whose record is gone, until `want` says enough.
+   * "(m" or "-"/"+"), skipping `skip` members first and members whose record is gone, keeping
+   * those `keep` accepts, until `limit` are kept.
    */
   private async walk<T>(index: string, asc: boolean, from: string, parse: (raw: string) => T, keep: (item: T) => boolean, limit: number, skip = 0): Promise<T[]> {
     const out: T[] = [];
@@ -124,7 +125,7 @@ export class RedisJobsPort implements JobsReadPort, JobsWritePort {
       const unknown = [...new Set(page.map((r) => r.jobId).filter((id) => !actions.has(id)))];
       if (actionType !== undefined && unknown.length > 0) {
         const raws = await this.client.call((r) => r.mget(...unknown.map(this.k.job)));
-        unknown.forEach((id, i) => actions.set(id, raws[i] === null ? undefined : (JSON.parse(raws[i] as string) as Job).action.type));
+        unknown.forEach((id, i) => actions.set(id, raws[i] === null ? undefined : (JSON.parse(raws[i]) as Job).action.type));
       }
       for (const r of page) if (out.length < limit && (actionType === undefined || actions.get(r.jobId) === actionType)) out.push(r);
       if (page.length < PAGE) break;
