@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { BackendName } from "../backends/contract.js";
+import { DEFAULT_LEASE_MS } from "../domain/jobs.js";
 import { defaultConfigFile, defaultDataDir, defaultSocketPath } from "./paths.js";
 
 export const BACKENDS: readonly BackendName[] = ["jsonl", "sqlite", "postgres", "redis", "memory"];
@@ -50,6 +51,11 @@ export interface ResolvedConfig {
   eventsRetentionHours: number;
   /** …and at least this many of the newest changes, however old. */
   eventsRetentionMin: number;
+  /**
+   * How long a run's claim lasts unless the claimant's daemon renews it (renewed every third of it);
+   * any daemon sharing the backend returns a run whose lease expired to pending (SPEC §11 R12).
+   */
+  claimLeaseMs: number;
 }
 
 export type Source = "flag" | "env" | "file" | "default";
@@ -120,6 +126,7 @@ const SETTINGS = [
   { key: "migrateLegacyOnStart", flag: "migrate-legacy-on-start", env: "AGENTSTATE_MIGRATE_LEGACY_ON_START", parse: bool },
   { key: "eventsRetentionHours", flag: "events-retention-hours", env: "AGENTSTATE_EVENTS_RETENTION_HOURS", parse: positiveInt },
   { key: "eventsRetentionMin", flag: "events-retention-min", env: "AGENTSTATE_EVENTS_RETENTION_MIN", parse: positiveInt },
+  { key: "claimLeaseMs", flag: "claim-lease-ms", env: "AGENTSTATE_CLAIM_LEASE_MS", parse: positiveInt },
 ] as const satisfies readonly Setting<keyof ResolvedConfig>[];
 
 /** Flags every entry point accepts, for node:util parseArgs. */
@@ -161,6 +168,7 @@ export function resolveConfig({ flags = {}, env = process.env }: ConfigInput = {
     migrateLegacyOnStart: false,
     eventsRetentionHours: 24,
     eventsRetentionMin: 100_000,
+    claimLeaseMs: DEFAULT_LEASE_MS,
   };
   const config = { ...defaults } as Record<string, unknown>;
   const sources = Object.fromEntries(Object.keys(defaults).map((k) => [k, "default"])) as Record<string, Source>;

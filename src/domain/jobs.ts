@@ -55,6 +55,8 @@ export const FINISHED_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "
 export const isFinished = (s: RunStatus): boolean => FINISHED_STATUSES.includes(s);
 /** How many claims a run gets before a released claim abandons it. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/** How long a claim lasts without its daemon renewing it (SPEC §11 R12); the daemon's `claimLeaseMs`. */
+export const DEFAULT_LEASE_MS = 30_000;
 
 export const Job = Type.Object({
   id: Id,
@@ -90,6 +92,15 @@ export const Run = Type.Object({
   status: RunStatus,
   claimedBy: Type.Optional(Type.String()),
   claimedAt: Type.Optional(Timestamp),
+  claimant: Type.Optional(
+    Type.Object(
+      { origin: Type.String({ description: "the daemon instance that holds the claim" }), connection: Type.Optional(Type.String()) },
+      { description: "who holds the claim: the daemon and its connection (R12)" },
+    ),
+  ),
+  leaseExpiresAt: Type.Optional(
+    Type.String({ format: "date-time", description: "the claim goes back to pending after this unless the claimant's daemon renews it" }),
+  ),
   finishedAt: Type.Optional(Timestamp),
   error: Type.Optional(Type.String()),
   output: Type.Optional(Json),

@@ -82,6 +82,7 @@ test("jobs watch: a hand edit of the cron shows within 1 s with a new nextRunAt 
   assert.equal(v1.nextRunAt, "2026-03-02T09:00:00.000Z");
   await o.b.jobs.triggerJob("j1", "r1");
   await o.b.engine.settled();
+  await o.b.engine.applyNow(); // files follow the journal lazily (docs/architecture.md); the test edits them now
   const head = await o.b.changes.head();
   const path = o.file("j1.yaml");
   const edited = (await fs.readFile(path, "utf8")).replace("cron: 0 9 * * *", "cron: 30 18 * * *").replace("name: morning", "name: evening");
@@ -106,6 +107,7 @@ test("jobs watch: a file added by hand becomes a job with jobs.save's defaults; 
   await o.b.jobs.saveJob(jobInput("doomed"));
   await o.b.jobs.triggerJob("doomed", "rd");
   await o.b.engine.settled();
+  await o.b.engine.applyNow(); // files follow the journal lazily (docs/architecture.md); the test edits them now
   const head = await o.b.changes.head();
   await fs.writeFile(o.file("hand-made.yaml"), "schedule: '*/5 * * * *'\ntimezone: UTC\npayload:\n  prompt: hi\n");
   await fs.writeFile(o.file("telegram_3A123.yaml"), 'id: "telegram:123"\nschedule:\n  at: 2026-03-05T10:00:00+01:00\n');
@@ -131,6 +133,7 @@ test("jobs watch: an invalid file is a warning and the last good version stays; 
   const o = await open(t);
   const good = await o.b.jobs.saveJob(jobInput("g"));
   await o.b.engine.settled();
+  await o.b.engine.applyNow(); // files follow the journal lazily (docs/architecture.md); the test edits them now
   const path = o.file("g.yaml");
   const text = await fs.readFile(path, "utf8");
   const broken: Array<[string, RegExp]> = [

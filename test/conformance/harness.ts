@@ -41,8 +41,8 @@ export interface Fixture {
   clock: TestClock;
   /** Close the store and open it again on the same data (durable backends only). */
   reopen(): Promise<Backend>;
-  /** A second store open on the same location at the same time ("shared" backends only); closed after the test. */
-  another(): Promise<Backend>;
+  /** A second store open on the same location at the same time ("shared" backends only), as daemon `origin` when given; closed after the test. */
+  another(origin?: string): Promise<Backend>;
   /** Failure injection ("faults" backends only). */
   readonly faults: Faults;
 }
@@ -87,9 +87,9 @@ export function makeSuite(name: string, factory: BackendFactory, caps: Capabilit
           if (!caps.faults || !ctx.faults) throw new Error(`${name} does not inject faults; guard with suite.requires(t, "faults")`);
           return ctx.faults;
         },
-        async another() {
+        async another(origin?: string) {
           if (!caps.shared) throw new Error(`${name} is not shared; guard with suite.requires(t, "shared")`);
-          const other = await factory(ctx);
+          const other = await factory(origin === undefined ? ctx : { ...ctx, origin });
           await other.open();
           cleanups.push(() => other.close());
           return other;

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Backend, JobInput } from "../../src/backends/contract.js";
+import type { CoreJobs } from "../../src/core/jobs.js";
+import type { Job, Run } from "../../src/domain/jobs.js";
 import type { Suite } from "./harness.js";
 import { runsConformance } from "./runs.js";
 
@@ -192,6 +194,51 @@ export function jobsConformance(s: Suite): void {
     assert.equal(off.nextCursor, null);
     assert.equal((await b.jobs.listJobs({ enabled: true, limit: 100 })).items.length, 16);
     await assert.rejects(b.jobs.listJobs({ cursor: "garbage!", limit: 5 }), { code: "INVALID_PARAMS" });
+  });
+
+  test("jobs: restore keeps bookkeeping, version, runs and slot keys; a one-shot that ran does not run again", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    const restore = b.jobs as unknown as Pick<CoreJobs, "restoreJob" | "restoreRuns">;
+    const AT = "2026-03-02T09:00:00.000Z";
+    const once: Job = {
+      id: "once", name: "reminder", schedule: { at: AT }, timezone: "UTC", enabled: true, deleteAfterRun: false, action: { type: "event" },
+      payload: { p: 1 }, misfire: "once", noOverlap: true, createdAt: "2025-01-01T00:00:00.000Z", updatedAt: "2025-02-01T00:00:00.000Z",
+      version: 7, lastRunAt: "2026-03-02T09:00:00.250Z", lastStatus: "failed", lastError: "boom",
+    };
+    const every: Job = {
+      ...once, id: "every", schedule: { cron: "@every 1h" }, anchorAt: "2025-01-01T00:30:00.000Z", nextRunAt: "2026-03-02T10:30:00.000Z", version: 3,
+    };
+    const runs: Run[] = [
+      { id: "o1", jobId: "once", scheduledFor: AT, firedAt: "2026-03-02T09:00:00.250Z", firedBy: "old-daemon", status: "failed", finishedAt: "2026-03-02T09:00:05.000Z", error: "boom", output: { code: 1 }, attempt: 2, claimedBy: "w", claimedAt: "2026-03-02T09:00:01.000Z" },
+      { id: "o0", jobId: "once", scheduledFor: "2026-03-01T08:00:00.000Z", firedAt: "2026-03-01T08:00:00.000Z", firedBy: "old-daemon", status: "pending", attempt: 1 },
+    ];
+    f.clock.set("2026-03-05T00:00:00.000Z");
+    const cursor = await b.changes.head();
+    await restore.restoreJob(once);
+    await restore.restoreJob(every);
+    await restore.restoreRuns(runs);
+    assert.deepEqual(await b.jobs.getJob("once"), once);
+    assert.deepEqual(await b.jobs.getJob("every"), every);
+    for (const r of runs) assert.deepEqual(await b.jobs.getRun(r.id), r);
+    assert.equal(await b.jobs.fireSlot({ jobId: "once", scheduledFor: AT, runId: "x", firedBy: "d", status: "pending" }), null, "its slot key came with the run");
+    assert.deepEqual((await b.jobs.dueJobs(new Date("2030-01-01T00:00:00Z"), 10)).map((j) => j.id), ["every"], "the one-shot that ran is not due");
+    assert.equal((await b.jobs.saveJob(jobInput("once", { schedule: { at: AT }, timezone: "UTC", expectedVersion: 7 }))).nextRunAt, undefined, "a save keeps it from running again");
+    const changes = (await b.changes.since(cursor, 100)).changes;
+    assert.deepEqual(changes.slice(0, 4).map((c) => `${c.type} ${c.id} ${String((c.data as { restored?: boolean }).restored)}`), [
+      "job.saved once true", "job.saved every true", "run.finished o1 true", "run.fired o0 true",
+    ]);
+    // restoring again replaces, never duplicates
+    await restore.restoreJob(every);
+    await restore.restoreRuns(runs);
+    assert.deepEqual((await b.jobs.listRuns({ jobId: "once", limit: 10 })).items.map((r) => r.id), ["o1", "o0"]);
+    await assert.rejects(restore.restoreRuns([{ ...runs[0], id: "orphan", jobId: "missing" }]), { code: "NOT_FOUND" });
+    if (s.caps.durable) {
+      const b2 = await f.reopen();
+      assert.deepEqual(await b2.jobs.getJob("every"), every);
+      assert.deepEqual(await b2.jobs.getRun("o1"), runs[0]);
+      assert.equal(await b2.jobs.fireSlot({ jobId: "once", scheduledFor: AT, runId: "y", firedBy: "d", status: "pending" }), null);
+    }
   });
 
   test("jobs: delete removes the job and its runs", async (t) => {

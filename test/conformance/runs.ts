@@ -247,4 +247,59 @@ export function runsConformance(s: Suite): void {
     const saves = (await changesAfter(b, undefined)).filter((c) => c.type === "job.saved" && c.id === "j").map((c) => c.version);
     assert.deepEqual(saves, [1, 2, 2]);
   });
+
+  test("runs: a claim records its claimant and a lease; renewed it holds, expired the run is pending for any claimer", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    await b.jobs.saveJob(jobInput("j"));
+    await fire(b, "j", "r1");
+    f.clock.set("2026-03-02T09:00:01.000Z");
+    const claimed = await b.jobs.claimRun({ runId: "r1", worker: "w1", connection: "7", leaseMs: 10_000 });
+    assert.equal(claimed?.claimant?.connection, "7");
+    assert.equal(typeof claimed?.claimant?.origin, "string");
+    assert.equal(claimed?.leaseExpiresAt, "2026-03-02T09:00:11.000Z");
+    assert.deepEqual(await b.jobs.getRun("r1"), claimed);
+    f.clock.advance(6000);
+    assert.equal(await b.jobs.renewLeases({ runIds: ["r1", "never-existed"], leaseMs: 10_000 }), 1);
+    assert.equal((await b.jobs.getRun("r1")).leaseExpiresAt, "2026-03-02T09:00:17.000Z");
+    f.clock.advance(9000);
+    assert.deepEqual(await b.jobs.expireLeases({ maxAttempts: 3, limit: 10 }), [], "renewed: not expired at 09:00:16");
+    assert.equal((await b.jobs.getRun("r1")).status, "claimed");
+    const cursor = await b.changes.head();
+    f.clock.advance(2000);
+    const [back, ...more] = await b.jobs.expireLeases({ maxAttempts: 3, limit: 10 });
+    assert.deepEqual(more, []);
+    assert.deepEqual([back.id, back.status, back.attempt, back.claimedBy, back.claimant, back.leaseExpiresAt], ["r1", "pending", 2, undefined, undefined, undefined]);
+    assert.deepEqual(await b.jobs.getRun("r1"), back);
+    assert.deepEqual((await changesAfter(b, cursor)).map((c) => `${c.type} ${c.id} ${(c.data as { status?: string }).status}`), ["run.fired r1 pending"]);
+    const again = await b.jobs.claimRun({ worker: "w2" });
+    assert.deepEqual([again?.id, again?.attempt, again?.claimedBy], ["r1", 2, "w2"]);
+    assert.equal(again?.leaseExpiresAt, "2026-03-02T09:00:48.000Z", "the default lease is 30 s");
+    const done = await b.jobs.finishRun({ runId: "r1", status: "succeeded", worker: "w2" });
+    assert.deepEqual([done.claimant, done.leaseExpiresAt], [undefined, undefined]);
+    assert.equal(await b.jobs.renewLeases({ runIds: ["r1"], leaseMs: 10_000 }), 0, "a finished run has no lease to renew");
+    // past the retry limit an expired claim is abandoned, like a released one
+    await fire(b, "j", "r2", "2026-03-03T09:00:00.000Z");
+    await b.jobs.claimRun({ runId: "r2", worker: "w3", leaseMs: 1000 });
+    f.clock.advance(1001);
+    const [gone] = await b.jobs.expireLeases({ maxAttempts: 1, limit: 10 });
+    assert.deepEqual([gone?.id, gone?.status], ["r2", "abandoned"]);
+    assert.equal((await b.jobs.getJob("j")).lastStatus, "abandoned");
+  });
+
+  test("runs: a lease is renewed only by the claimant's daemon, and expired by any daemon", async (t) => {
+    if (!s.requires(t, "shared")) return;
+    const f = await s.open(t);
+    const a = f.backend;
+    const other = await f.another("daemon-b");
+    await a.jobs.saveJob(jobInput("j"));
+    await fire(a, "j", "r1");
+    const held = await other.jobs.claimRun({ runId: "r1", worker: "far-worker", connection: "3", leaseMs: 10_000 });
+    assert.deepEqual(held?.claimant, { origin: "daemon-b", connection: "3" });
+    assert.equal(await a.jobs.renewLeases({ runIds: ["r1"], leaseMs: 60_000 }), 0, "not this daemon's claim");
+    f.clock.advance(10_001); // daemon-b died: nobody renews
+    const [back] = await a.jobs.expireLeases({ maxAttempts: 3, limit: 10 });
+    assert.deepEqual([back?.id, back?.status, back?.attempt], ["r1", "pending", 2]);
+    assert.equal((await a.jobs.claimRun({ jobId: "j", worker: "near-worker" }))?.id, "r1");
+  });
 }

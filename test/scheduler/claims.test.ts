@@ -60,23 +60,24 @@ test("a finished claim is not released when its connection closes", async (t) =>
   assert.equal(health.checks.scheduler?.claims, 0);
 });
 
-test("at start, claims left by a daemon that is gone are released; others are kept", async (t) => {
+test("claims whose lease ran out (their daemon is gone, here or on another host) go back to pending; live ones are kept", async (t) => {
   const clock = new ManualClock("2026-05-01T10:00:00Z");
-  const backend = memoryBackend(clock, "dead-daemon");
+  const backend = memoryBackend(clock, "this-daemon");
   await backend.jobs.saveJob(jobInput("e", { schedule: { cron: "@daily" }, noOverlap: false }));
-  const orphan = await backend.jobs.triggerJob("e", "orphan");
-  await backend.jobs.claimRun({ runId: orphan.id, worker: "w" });
-  const exec = await backend.jobs.triggerJob("e", "exec-orphan");
-  await backend.jobs.claimRun({ runId: exec.id, worker: "agentstated:other-dead" });
-  const live = await backend.jobs.triggerJob("e", "live");
-  await backend.jobs.claimRun({ runId: live.id, worker: "agentstated:alive" });
-  const s = makeScheduler(backend, clock, "new", { isOriginDead: (o) => o === "dead-daemon" || o === "other-dead" });
+  await backend.jobs.triggerJob("e", "orphan");
+  await backend.jobs.claimRun({ runId: "orphan", worker: "w", leaseMs: 30_000 });
+  const s = makeScheduler(backend, clock, "new", { leaseMs: 30_000 });
   t.after(() => s.stop());
+  clock.settle = () => s.idle();
   await s.start();
-  assert.deepEqual(
-    [(await backend.jobs.getRun("orphan")).status, (await backend.jobs.getRun("exec-orphan")).status, (await backend.jobs.getRun("live")).status],
-    ["pending", "pending", "claimed"],
-  );
+  assert.equal((await backend.jobs.getRun("orphan")).status, "claimed", "its lease still runs");
+  await clock.advance(20_000);
+  await backend.jobs.triggerJob("e", "late");
+  await backend.jobs.claimRun({ runId: "late", worker: "w2", leaseMs: 30_000 });
+  await clock.advance(20_000); // 40 s: the first lease ran out, the second has 10 s left
+  await s.idle();
+  const [orphan, late] = [await backend.jobs.getRun("orphan"), await backend.jobs.getRun("late")];
+  assert.deepEqual([orphan.status, orphan.attempt, late.status], ["pending", 2, "claimed"]);
 });
 
 test("the CLI: jobs add, disable, enable, trigger, runs show", async (t) => {

@@ -37,6 +37,24 @@ export interface ClaimInput {
   jobId?: string;
   /** Recorded as claimedBy. */
   worker: string;
+  /** The claiming connection of this daemon, recorded in `claimant` with the store's origin. */
+  connection?: string;
+  /** The lease: the claim expires this long after the claim (default DEFAULT_LEASE_MS) unless renewed. */
+  leaseMs?: number;
+}
+
+export interface RenewInput {
+  /** Runs this daemon holds claims on. */
+  runIds: readonly string[];
+  /** The new lease: now + leaseMs. */
+  leaseMs: number;
+}
+
+export interface ExpireInput {
+  /** As ReleaseInput.maxAttempts. */
+  maxAttempts: number;
+  /** At most this many runs in one call. */
+  limit: number;
 }
 
 export interface FinishInput {
@@ -112,7 +130,7 @@ export interface JobStore {
   saveJob(input: JobInput): Promise<Job>;
   /** NOT_FOUND if absent. */
   getJob(id: string): Promise<Job>;
-  /** Id ascending (code-unit order); keyset-paged. */
+  /** Id ascending (code point order); keyset-paged. */
   listJobs(query: ListJobsQuery): Promise<Page<Job>>;
   /** Removes the job and all its runs (even unfinished ones). NOT_FOUND, CONFLICT. */
   deleteJob(id: string, expectedVersion?: number): Promise<void>;
@@ -130,11 +148,25 @@ export interface JobStore {
    * Moves one pending run to claimed for `worker` and returns it, or returns null when none
    * qualifies (including a runId that no longer exists: losing a race is not an error). Without
    * runId, the oldest qualifying run by scheduledFor, then id. Concurrent calls never get the same
-   * run. `attempt` is unchanged by a claim.
+   * run. `attempt` is unchanged by a claim. The claim records `claimant` (this store's origin and
+   * `connection`) and `leaseExpiresAt` = now + `leaseMs`.
    */
   claimRun(input: ClaimInput): Promise<Run | null>;
   /**
-   * Records the outcome of a claimed run (finishedAt = now). NOT_FOUND for the run; INVALID_STATE
+   * Extends the lease of each listed run that is still claimed by this store's origin to now +
+   * leaseMs; runs finished, released or claimed by another daemon meanwhile are left alone.
+   * Returns how many leases were renewed. Records no change (a lease is bookkeeping).
+   */
+  renewLeases(input: RenewInput): Promise<number>;
+  /**
+   * Gives back every claimed run whose lease expired before now, whoever holds it (R12: the
+   * claimant's daemon died or is cut off), by releaseClaim's rules: pending with attempt + 1, or
+   * abandoned at maxAttempts. A claim recorded without a lease expires DEFAULT_LEASE_MS after
+   * claimedAt. Returns the runs as released, at most `limit`.
+   */
+  expireLeases(input: ExpireInput): Promise<Run[]>;
+  /**
+   * Records the outcome of a claimed run (finishedAt = now; claimant and lease are dropped). NOT_FOUND for the run; INVALID_STATE
    * unless it is claimed; CONFLICT if `worker` is given and is not the claimant.
    */
   finishRun(input: FinishInput): Promise<Run>;

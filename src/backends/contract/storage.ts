@@ -19,10 +19,12 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
+import type { JobsReadPort, JobsWritePort } from "./ports/jobs.js";
 
 /** What every port read sees, in `read` and in `write`. */
 export interface ReadPorts {
   readonly conversations: ConversationsReadPort;
+  readonly jobs: JobsReadPort;
 }
 
 /**
@@ -37,6 +39,7 @@ export interface UnitOfWork extends ReadPorts {
   /** The daemon instance writing (recorded as `origin` of each change). */
   readonly origin: string;
   readonly conversations: ConversationsReadPort & ConversationsWritePort;
+  readonly jobs: JobsReadPort & JobsWritePort;
   /** Records a change in the same atomic unit as the writes (SPEC §4). */
   change(change: ChangeInput): void;
 }

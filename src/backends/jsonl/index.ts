@@ -6,7 +6,7 @@ import type { Backend } from "../contract.js";
 import { CoreBackend } from "../../core/backend.js";
 import { JsonlStorage, type JsonlOptions } from "./storage.js";
 import { JsonlGroups } from "./groups.js";
-import { JsonlJobs } from "./jobs.js";
+import { JobsWatch } from "./jobs-watch.js";
 import { JsonlPlans } from "./plans.js";
 import { JsonlHistory } from "./history.js";
 import { JsonlChangesets } from "./changesets.js";
@@ -18,23 +18,37 @@ export { FORMAT, type JsonlOptions } from "./storage.js";
 export class JsonlBackend extends CoreBackend implements Backend {
   declare readonly storage: JsonlStorage;
   readonly groups: JsonlGroups;
-  readonly jobs: JsonlJobs;
   readonly plans: JsonlPlans;
   readonly history: JsonlHistory;
   readonly changesets: JsonlChangesets;
   readonly ledger: JsonlLedger;
+  /** Hand edits of schedules/*.yaml (tests stop it to simulate a crash). */
+  readonly jobsWatch: JobsWatch;
+  private watching?: Promise<void>;
 
   constructor(opts: JsonlOptions) {
     const storage = new JsonlStorage(opts);
-    super(storage);
+    super(storage, opts);
     const { engine, changes } = storage;
+    this.jobsWatch = new JobsWatch(storage, storage.ports.jobs, engine.vfs, engine.path("schedules"), opts.log);
     this.groups = new JsonlGroups(engine, opts, changes);
-    this.jobs = new JsonlJobs(engine, opts, changes);
     this.plans = new JsonlPlans(engine, opts, changes);
     this.history = new JsonlHistory(engine, opts, changes);
     this.changesets = new JsonlChangesets(engine, opts, changes);
     this.ledger = new JsonlLedger(engine, opts, changes);
-    storage.legacy = [this.groups, this.jobs, this.plans, this.history, this.changesets, this.ledger];
+    storage.legacy = [this.groups, this.plans, this.history, this.changesets, this.ledger];
+  }
+
+  /** Opens the storage, then reconciles and watches hand edits of schedules/*.yaml. */
+  override async open(): Promise<void> {
+    await super.open();
+    this.watching ??= this.jobsWatch.start();
+    await this.watching;
+  }
+
+  override async close(): Promise<void> {
+    await this.jobsWatch.stop();
+    await super.close();
   }
 
   get engine(): Engine {

@@ -1,312 +1,204 @@
 /**
- * jsonl jobs and runs (files and ops in jobs-model.ts, YAML in job-file.ts). Each method checks
- * against memory and builds its ops with no `await` before `engine.tx`, as memory/jobs.ts does
- * with its mutations; the record logic is shared (common/jobs.ts).
+ * jsonl jobs and runs (docs/jsonl-layout.md, docs/decisions/jsonl-jobs.md), the memory model plus:
  *
- * Hand edits of schedules/*.yaml: a watcher reconciles a changed file with memory. Content the
- * daemon wrote or accepted is recognised by its hash and ignored. Otherwise the file is validated
- * as jobs.save would validate it and becomes the job's next version (nextRunAt recomputed when the
- * schedule changed) with job.saved; the person's file is not rewritten. A deleted file deletes the
- * job (job.deleted). A file that does not parse or validate is a warning until fixed, and the last
- * good version stays in effect.
+ * - `schedules/<enc>.yaml`: a job's definition, for people (job-file.ts). Written when a store save
+ *   changes the definition; a hand edit (jobs-watch.ts) is accepted as written and never rewritten.
+ * - `schedules/.state.jsonl`: `{ n, h, job }` per write of a job (the whole record, bookkeeping
+ *   included, and `h`, the hash of the YAML content it stands for), `{ n, id, deleted: true }` per
+ *   deletion; the latest line per id wins.
+ * - `runs/<enc(jobId)>.jsonl`: `{ n, run, slot? }` per write of a run (`slot`: it holds the
+ *   (jobId, scheduledFor) key), `{ n, id, gone: true }` per deleted run; the latest line per id wins.
+ *
+ * `n` numbers writes in order (kept from the format before the storage core; replay no longer
+ * needs it: the journal rewrites each operation at its place). A keyed file whose stale lines
+ * outnumber its live keys is rewritten whole with the live lines. Everything is in memory (jobs,
+ * and runs bounded by runsPerJob per job), loaded at open through the vfs.
  */
-import type { ChangeInput } from "../../domain/changes.js";
-import { conflict, invalidState, isAgentStateError, notFound } from "../../domain/errors.js";
-import { isFinished, type Job, type Run } from "../../domain/jobs.js";
-import type {
-  AdvanceInput, BackendOptions, ClaimInput, FinishInput, FireSlotInput, JobInput, JobStore, ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
-} from "../contract.js";
-import { retentionOf } from "../contract.js";
-import { decodeCursor, firstPage } from "../../core/paging.js";
-import {
-  advancesNextRun, buildJob, compareRunsAsc, compareRunsDesc, newRun, runChange, runSortKey, runsToPrune, withRunBookkeeping,
-} from "../common/jobs.js";
-import { checkVersion } from "../../core/sessions.js";
-import type { JsonlChangeLog } from "./changes.js";
-import type { JsonlDomain } from "./domain.js";
-import type { Engine } from "./engine.js";
-import { hashText, idForFile } from "./hand-edited.js";
-import { JobFileError, jobInputFromFile, parseJobFile, serializeJob } from "./job-file.js";
-import { JobsModel, readOrUndefined, YAML, type Entry, type JobOp } from "./jobs-model.js";
-import type { Op } from "./journal.js";
-import { DirWatcher } from "./plans-watch.js";
+import type { Job, Run } from "../../domain/jobs.js";
+import { MemoryJobsPort } from "../memory/jobs.js";
+import type { BackendLog } from "../contract.js";
+import { encodeId } from "./encode.js";
+import type { Files, Model } from "./engine.js";
+import { HandEdits, hashText } from "./hand-edited.js";
+import { serializeJob } from "./job-file.js";
+import type { Vfs } from "./vfs.js";
 
+export const SCHEDULES = "schedules";
+export const YAML = ".yaml";
+const STATE = `${SCHEDULES}/.state.jsonl`;
+const SLACK = 64;
 
-export class JsonlJobs implements JobStore, JsonlDomain {
-  private readonly m: JobsModel;
-  private readonly watcher: DirWatcher;
+type StateLine = { n: number; h: string; job: Job } | { n: number; id: string; deleted: true };
+type RunLine = { n: number; run: Run; slot?: true } | { n: number; id: string; gone: true };
+
+export const yamlName = (id: string) => `${encodeId(id)}${YAML}`;
+const yamlPath = (id: string) => `${SCHEDULES}/${yamlName(id)}`;
+const runsPath = (jobId: string) => `runs/${encodeId(jobId)}.jsonl`;
+
+/** Lines in a keyed file and how many keys are live, to know when to rewrite it. */
+interface FileCount {
+  lines: number;
+  live: number;
+}
+
+export class JsonlJobsPort extends MemoryJobsPort implements Model {
+  readonly edits: HandEdits;
+  /** File name → id, for files whose name does not decode (hashed long ids) and for deletions. */
+  readonly names = new Map<string, string>();
+  /** YAML files to reconcile after open: edited, added or deleted while no daemon ran. */
+  readonly pendingAtStart = new Set<string>();
+  private readonly counts = new Map<string, FileCount>();
+  private n = 0;
 
   constructor(
-    protected readonly engine: Engine,
-    protected readonly opts: BackendOptions,
-    protected readonly changes: JsonlChangeLog,
+    private readonly vfs: Vfs,
+    private readonly files: Files,
+    log: BackendLog | undefined,
   ) {
-    this.m = new JobsModel(engine, opts);
-    this.watcher = new DirWatcher(engine.path("schedules"), YAML, (name) => this.reconcile(name), (err) => {
-      this.opts.log?.warn("jsonl jobs: watching schedules/ failed", { error: String(err) });
-    });
+    super();
+    this.edits = new HandEdits(SCHEDULES, log);
   }
 
-  private now = () => this.opts.now().toISOString();
-
-  /** The change op and, for the record op of the same write, its cursor as `n`. */
-  private change(input: ChangeInput): [Op, number] {
-    const c = this.changes.op(input);
-    return [c, Number(c.c.cursor)];
-  }
-
-  private tx(ops: JobOp[], changes: Op[]): Promise<void> {
-    return this.engine.tx([...(ops as Op[]), ...changes]);
+  private async lines<L>(path: string): Promise<L[]> {
+    const raw = await this.vfs.readAll(path);
+    const out: L[] = [];
+    let lineNo = 0;
+    for (const text of (raw?.toString("utf8") ?? "").split("\n")) {
+      lineNo++;
+      if (text === "") continue;
+      try {
+        out.push(JSON.parse(text) as L);
+      } catch {
+        // a torn last line is cut by the journal's replay; anything else is damage
+        if (lineNo < (raw?.toString("utf8") ?? "").split("\n").length - 1) throw new Error(`${path}:${lineNo} is not a JSON line; refusing to guess what it held`);
+      }
+    }
+    return out;
   }
 
   async load(): Promise<void> {
-    await this.m.load();
-  }
-
-  async afterReplay(): Promise<void> {
-    this.m.opening = false;
-    await this.watcher.start();
-    for (const name of [...this.m.pendingAtStart]) await this.reconcile(name);
-    this.m.pendingAtStart.clear();
-  }
-
-  async beforeClose(): Promise<void> {
-    await this.watcher.stop();
-  }
-
-  warnings(): string[] {
-    return this.m.edits.warnings();
-  }
-
-  /** Brings memory in line with what `schedules/<name>` now holds (see the file comment). */
-  private async reconcile(name: string): Promise<void> {
-    await this.engine.settled();
-    const { edits, names, entries } = this.m;
-    const text = await readOrUndefined(this.engine.path("schedules", name));
-    if (text === undefined) {
-      edits.clear(name);
-      const id = names.get(name);
-      const e = id === undefined ? undefined : entries.get(id);
-      if (!e || edits.busy(e.job.id)) return;
-      names.delete(name);
-      const [c, n] = this.change({ domain: "jobs", type: "job.deleted", id: e.job.id, version: e.job.version, data: { runsRemoved: e.runIds.size } });
-      await this.tx([{ k: "rmjob", id: e.job.id, n }], [c]);
-      return;
+    for (const m of [this.jobs, this.runs, this.runIds, this.slots, this.names, this.counts]) m.clear();
+    this.pendingAtStart.clear();
+    const state = new Map<string, StateLine>();
+    const stateLines = await this.lines<StateLine>(STATE);
+    for (const line of stateLines) {
+      this.n = Math.max(this.n, line.n);
+      const id = "job" in line ? line.job.id : line.id;
+      state.delete(id);
+      if (!("deleted" in line)) state.set(id, line);
     }
-    let job: Job;
-    let existing: Job | undefined;
-    try {
-      const parsed = parseJobFile(text);
-      const id = idForFile(name, YAML, parsed.id);
-      if (typeof id !== "string") throw new JobFileError(id.error);
-      // No await from here to the tx: the checks and the write are one atomic step.
-      if (edits.busy(id)) return; // the daemon's own write is on its way; its event comes next
-      if (edits.knows(id, hashText(text))) return edits.clear(name);
-      existing = entries.get(id)?.job;
-      job = buildJob(existing, jobInputFromFile(id, parsed, existing), this.opts.now());
-      if (!existing) {
-        if (parsed.createdAt !== undefined) job.createdAt = new Date(parsed.createdAt).toISOString();
-        if (parsed.version !== undefined) job.version = parsed.version;
+    this.counts.set(STATE, { lines: stateLines.length, live: state.size });
+    for (const line of state.values()) {
+      if (!("job" in line)) continue;
+      this.jobs.set(line.job.id, line.job);
+      this.names.set(yamlName(line.job.id), line.job.id);
+      this.edits.remember(line.job.id, line.h);
+    }
+    for (const file of await this.vfs.list("runs")) {
+      if (!file.endsWith(".jsonl")) continue;
+      const path = `runs/${file}`;
+      const latest = new Map<string, RunLine>();
+      const lines = await this.lines<RunLine>(path);
+      for (const line of lines) {
+        this.n = Math.max(this.n, line.n);
+        const id = "run" in line ? line.run.id : line.id;
+        latest.delete(id);
+        if (!("gone" in line)) latest.set(id, line);
       }
-    } catch (err) {
-      if (!(err instanceof JobFileError) && !isAgentStateError(err)) throw err;
-      edits.warn(name, err.message);
+      this.counts.set(path, { lines: lines.length, live: latest.size });
+      for (const line of latest.values()) {
+        if (!("run" in line) || !this.jobs.has(line.run.jobId)) continue; // a job with no state line: see docs/decisions/jsonl-jobs.md
+        super.putRun(line.run, undefined, line.slot === true);
+      }
+    }
+    const present = new Set<string>();
+    for (const name of await this.vfs.list(SCHEDULES)) {
+      if (!name.endsWith(YAML)) continue;
+      present.add(name);
+      const id = this.names.get(name);
+      const text = (await this.vfs.readAll(`${SCHEDULES}/${name}`))?.toString("utf8");
+      if (id === undefined || text === undefined || this.edits.latest(id) !== hashText(text)) this.pendingAtStart.add(name);
+    }
+    for (const name of this.names.keys()) if (!present.has(name)) this.pendingAtStart.add(name);
+  }
+
+  override async job(id: string) {
+    await this.vfs.know(yamlPath(id), runsPath(id), STATE);
+    return super.job(id);
+  }
+
+  override async run(id: string) {
+    const jobId = await this.jobOfRun(id);
+    if (jobId !== undefined) await this.vfs.know(runsPath(jobId));
+    return super.run(id);
+  }
+
+  /** Appends keyed lines; rewrites the file with `live()` when stale lines outnumber live keys. */
+  private appendKeyed(path: string, lines: unknown[], liveDelta: number, live: () => unknown[]): void {
+    const c = this.counts.get(path) ?? { lines: 0, live: 0 };
+    this.counts.set(path, c);
+    c.lines += lines.length;
+    c.live += liveDelta;
+    if (c.lines > 2 * c.live + SLACK) {
+      const kept = live();
+      this.files.replace(path, kept.map((l) => JSON.stringify(l) + "\n").join(""));
+      c.lines = kept.length;
+      c.live = kept.length;
       return;
     }
-    edits.clear(name);
-    const [c, n] = this.change({ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { created: !existing } });
-    await this.tx([{ k: "job", j: job, n, h: hashText(text), c: text }], [c]);
+    this.files.append(path, lines.map((l) => JSON.stringify(l) + "\n").join(""));
   }
 
-  private entry(id: string): Entry {
-    const e = this.m.entries.get(id);
-    if (!e) throw notFound("job", id);
-    return e;
-  }
+  private stateLines = (): StateLine[] => [...this.jobs.values()].map((job) => ({ n: this.n, h: this.edits.latest(job.id) ?? "", job }));
 
-  private run(id: string): Run {
-    const r = this.m.runs.get(id);
-    if (!r) throw notFound("run", id);
-    return r;
-  }
-
-  private runsOf(e: Entry): Run[] {
-    return [...e.runIds].map((id) => this.m.runs.get(id) as Run);
-  }
-
-  private hasUnfinished(e: Entry): boolean {
-    return this.runsOf(e).some((r) => !isFinished(r.status));
-  }
-
-  /** A bookkeeping-only write of the job: the YAML stays, the state gets a line. */
-  private bookkeeping(job: Job, n: number): JobOp {
-    return { k: "job", j: job, n, h: this.m.edits.latest(job.id) ?? "" };
-  }
-
-  async saveJob(input: JobInput) {
-    const existing = this.m.entries.get(input.id);
-    const job = buildJob(existing?.job, structuredClone(input), this.opts.now());
-    const [c, n] = this.change({ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { created: !existing } });
-    await this.tx([{ k: "job", j: job, n, h: hashText(serializeJob(job)), y: true }], [c]);
-    return structuredClone(job);
-  }
-
-  async getJob(id: string) {
-    return structuredClone(this.entry(id).job);
-  }
-
-  async listJobs(q: ListJobsQuery): Promise<Page<Job>> {
-    const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, 1)[0]);
-    const jobs = [...this.m.entries.values()]
-      .map((e) => e.job)
-      .filter((j) => (q.enabled === undefined || j.enabled === q.enabled) && (after === undefined || j.id > after))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return structuredClone(firstPage(jobs, q.limit, (j) => [j.id]));
-  }
-
-  async deleteJob(id: string, expectedVersion?: number) {
-    const e = this.entry(id);
-    checkVersion("job", e.job, expectedVersion);
-    const [ops, changes] = this.removal(e, {});
-    await this.tx(ops, changes);
-  }
-
-  private removal(e: Entry, data: Record<string, unknown>): [JobOp[], Op[]] {
-    const [c, n] = this.change({ domain: "jobs", type: "job.deleted", id: e.job.id, version: e.job.version, data: { ...data, runsRemoved: e.runIds.size } });
-    return [[{ k: "rmjob", id: e.job.id, n, rm: true }], [c]];
-  }
+  private runLines = (jobId: string): RunLine[] =>
+    [...(this.runIds.get(jobId) ?? [])].map((id) => {
+      const run = this.runs.get(id) as Run;
+      return this.slots.get(`${jobId}\0${run.scheduledFor}`) === id ? { n: this.n, run, slot: true } : { n: this.n, run };
+    });
 
   /**
-   * The write of a run's new state: the run (with the runs it prunes), the job's bookkeeping, or —
-   * a deleteAfterRun job whose last unfinished run finished — the job's removal. Decided on memory
-   * as it is now, so the caller must not await between its checks and this.
+   * Stores the job. `editedText`: the YAML a person wrote, accepted as this version (not rewritten);
+   * otherwise the YAML is (re)written when the definition changed (a new version).
    */
-  private runWrite(e: Entry, run: Run, type: "run.fired" | "run.claimed" | "run.finished", slot: boolean): Promise<void> {
-    const [c, n] = this.change(runChange(type, run));
-    const others = this.runsOf(e).filter((r) => r.id !== run.id);
-    const job = withRunBookkeeping(e.job, run);
-    if (isFinished(run.status) && job.deleteAfterRun && others.every((r) => isFinished(r.status))) {
-      const [ops, changes] = this.removal({ ...e, runIds: new Set([...e.runIds, run.id]) }, { afterRun: run.id });
-      return this.tx(ops, [c, ...changes]);
+  override putJob(next: Job, prev: Job | undefined, editedText?: string): void {
+    super.putJob(next, prev);
+    this.n++;
+    this.names.set(yamlName(next.id), next.id);
+    if (editedText !== undefined) this.edits.remember(next.id, hashText(editedText));
+    else if (!prev || prev.version !== next.version || !this.vfs.exists(yamlPath(next.id))) {
+      const text = serializeJob(next);
+      this.edits.remember(next.id, hashText(text));
+      this.files.replace(yamlPath(next.id), text);
     }
-    const gone = runsToPrune([...others, run], retentionOf(this.opts).runsPerJob);
-    const op: JobOp = { k: "run", r: run, n, ...(slot ? { slot: true as const } : {}), ...(gone.length > 0 ? { gone } : {}) };
-    return this.tx(job === e.job ? [op] : [op, this.bookkeeping(job, n)], [c]);
+    this.appendKeyed(STATE, [{ n: this.n, h: this.edits.latest(next.id) ?? "", job: next }], prev ? 0 : 1, this.stateLines);
   }
 
-  async triggerJob(jobId: string, runId: string) {
-    const e = this.entry(jobId);
-    if (this.m.runs.has(runId)) throw conflict(`run ${JSON.stringify(runId)} already exists`, { id: runId });
-    const status = e.job.noOverlap && this.hasUnfinished(e) ? "skipped" : "pending";
-    const now = this.now();
-    const run = newRun({ id: runId, jobId, scheduledFor: now, firedBy: this.opts.origin, status }, now);
-    await this.runWrite(e, run, "run.fired", false);
-    return structuredClone(run);
+  /** Deletes the job; `fileGone`: a person removed its YAML already. */
+  override deleteJob(job: Job, runs: readonly Run[], fileGone = false): void {
+    super.deleteJob(job, runs);
+    this.n++;
+    this.edits.forget(job.id);
+    if (!fileGone && this.vfs.exists(yamlPath(job.id))) this.files.remove(yamlPath(job.id));
+    if (this.vfs.exists(runsPath(job.id))) this.files.remove(runsPath(job.id));
+    this.counts.delete(runsPath(job.id));
+    this.appendKeyed(STATE, [{ n: this.n, id: job.id, deleted: true }], -1, this.stateLines);
   }
 
-  async getRun(id: string) {
-    return structuredClone(this.run(id));
+  override putRun(next: Run, prev: Run | undefined, slot?: boolean): void {
+    super.putRun(next, prev, slot);
+    this.n++;
+    const holds = this.slots.get(`${next.jobId}\0${next.scheduledFor}`) === next.id;
+    this.appendKeyed(runsPath(next.jobId), [holds ? { n: this.n, run: next, slot: true } : { n: this.n, run: next }], prev ? 0 : 1, () => this.runLines(next.jobId));
   }
 
-  async listRuns(q: ListRunsQuery): Promise<Page<Run>> {
-    const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
-    const e = q.jobId === undefined ? undefined : this.m.entries.get(q.jobId);
-    const source = q.jobId === undefined ? [...this.m.runs.values()] : e ? this.runsOf(e) : [];
-    const runs = source
-      .filter((r) => q.status === undefined || r.status === q.status)
-      .sort(compareRunsDesc)
-      .filter((r) => after === undefined || r.scheduledFor < after[0] || (r.scheduledFor === after[0] && r.id < after[1]));
-    return structuredClone(firstPage(runs, q.limit, runSortKey));
-  }
-
-  async claimRun(input: ClaimInput) {
-    let run: Run | undefined;
-    if (input.runId !== undefined) {
-      const r = this.m.runs.get(input.runId);
-      if (r?.status === "pending" && (input.jobId === undefined || r.jobId === input.jobId)) run = r;
-    } else {
-      const candidates = input.jobId === undefined ? [...this.m.entries.values()] : [this.m.entries.get(input.jobId)];
-      run = candidates
-        .flatMap((e) => (e && e.job.action.type === "event" ? this.runsOf(e) : []))
-        .filter((r) => r.status === "pending")
-        .sort(compareRunsAsc)[0];
+  override deleteRuns(runs: readonly Run[]): void {
+    super.deleteRuns(runs);
+    this.n++;
+    const byJob = new Map<string, Run[]>();
+    for (const r of runs) byJob.set(r.jobId, [...(byJob.get(r.jobId) ?? []), r]);
+    for (const [jobId, gone] of byJob) {
+      this.appendKeyed(runsPath(jobId), gone.map((r) => ({ n: this.n, id: r.id, gone: true })), -gone.length, () => this.runLines(jobId));
     }
-    if (!run) return null;
-    const claimed: Run = { ...run, status: "claimed", claimedBy: input.worker, claimedAt: this.now() };
-    await this.replaceRun(claimed, "run.claimed");
-    return structuredClone(claimed);
-  }
-
-  private replaceRun(run: Run, type: "run.fired" | "run.claimed" | "run.finished"): Promise<void> {
-    const e = this.entry(run.jobId);
-    return this.runWrite(e, run, type, e.slots.get(run.scheduledFor) === run.id);
-  }
-
-  private claimedRun(runId: string, worker: string | undefined): Run {
-    const run = this.run(runId);
-    if (run.status !== "claimed") throw invalidState(`run ${JSON.stringify(runId)} is ${run.status}, not claimed`, { status: run.status });
-    if (worker !== undefined && worker !== run.claimedBy) {
-      throw conflict(`run ${JSON.stringify(runId)} is claimed by ${JSON.stringify(run.claimedBy)}, not ${JSON.stringify(worker)}`, {
-        claimedBy: run.claimedBy,
-      });
-    }
-    return run;
-  }
-
-  async finishRun(input: FinishInput) {
-    const run = this.claimedRun(input.runId, input.worker);
-    const finished: Run = { ...run, status: input.status, finishedAt: this.now() };
-    if (input.error !== undefined) finished.error = input.error;
-    if (input.output !== undefined) finished.output = structuredClone(input.output);
-    await this.replaceRun(finished, "run.finished");
-    return structuredClone(finished);
-  }
-
-  async dueJobs(until: Date, limit: number) {
-    const cutoff = until.toISOString();
-    const due = [...this.m.entries.values()]
-      .map((e) => e.job)
-      .filter((j) => j.enabled && j.nextRunAt !== undefined && j.nextRunAt <= cutoff)
-      .sort((a, b) => ((a.nextRunAt as string) < (b.nextRunAt as string) ? -1 : a.nextRunAt === b.nextRunAt ? (a.id < b.id ? -1 : 1) : 1));
-    return structuredClone(due.slice(0, limit));
-  }
-
-  async fireSlot(input: FireSlotInput) {
-    const e = this.entry(input.jobId);
-    const scheduledFor = new Date(input.scheduledFor).toISOString();
-    if (e.slots.has(scheduledFor)) return null;
-    if (this.m.runs.has(input.runId)) throw conflict(`run ${JSON.stringify(input.runId)} already exists`, { id: input.runId });
-    const status = input.status === "pending" && e.job.noOverlap && this.hasUnfinished(e) ? "skipped" : input.status;
-    const run = newRun({ id: input.runId, jobId: input.jobId, scheduledFor, firedBy: input.firedBy, status }, this.now());
-    await this.runWrite(e, run, "run.fired", true);
-    return structuredClone(run);
-  }
-
-  async advanceJob(input: AdvanceInput) {
-    const e = this.entry(input.jobId);
-    checkVersion("job", e.job, input.version);
-    const nextRunAt = input.nextRunAt === null ? null : new Date(input.nextRunAt).toISOString();
-    if (!advancesNextRun(e.job.nextRunAt, nextRunAt)) return structuredClone(e.job);
-    const job: Job = { ...e.job };
-    if (nextRunAt === null) delete job.nextRunAt;
-    else job.nextRunAt = nextRunAt;
-    const [c, n] = this.change({ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { nextRunAt } });
-    await this.tx([this.bookkeeping(job, n)], [c]);
-    return structuredClone(job);
-  }
-
-  async releaseClaim(input: ReleaseInput) {
-    const run = this.claimedRun(input.runId, input.worker);
-    let released: Run;
-    if (run.attempt >= input.maxAttempts) {
-      released = { ...run, status: "abandoned", finishedAt: this.now(), error: `abandoned after ${run.attempt} attempts` };
-      await this.replaceRun(released, "run.finished");
-    } else {
-      released = { ...run, status: "pending", attempt: run.attempt + 1 };
-      delete released.claimedBy;
-      delete released.claimedAt;
-      await this.replaceRun(released, "run.fired");
-    }
-    return structuredClone(released);
   }
 }

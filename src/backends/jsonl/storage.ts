@@ -13,6 +13,8 @@ import { bufferedPort } from "../common/section.js";
 import { CONVERSATION_WRITES } from "../memory/conversations.js";
 import { JsonlChangeLog } from "./changes.js";
 import { JsonlConversationsPort } from "./conversations.js";
+import { JsonlJobsPort } from "./jobs.js";
+import { JOB_WRITES } from "../memory/jobs.js";
 import type { Disk } from "./disk.js";
 import type { JsonlDomain } from "./domain.js";
 import { Engine } from "./engine.js";
@@ -29,7 +31,7 @@ export class JsonlStorage implements Storage {
   readonly name = "jsonl" as const;
   readonly engine: Engine;
   readonly changes: JsonlChangeLog;
-  private readonly ports: ReadPorts & { conversations: JsonlConversationsPort };
+  readonly ports: ReadPorts & { conversations: JsonlConversationsPort; jobs: JsonlJobsPort };
   /** Stores that still decide in the backend (transition), opened and closed with it. */
   legacy: JsonlDomain[] = [];
   private lock?: Lock;
@@ -40,9 +42,13 @@ export class JsonlStorage implements Storage {
     this.engine = new Engine(opts.dataDir, opts.now, opts.disk, opts.log);
     this.changes = new JsonlChangeLog(this.engine, opts);
     this.engine.setChangeSink(this.changes);
-    this.ports = { conversations: new JsonlConversationsPort(this.engine.vfs, this.engine.files, IDEMPOTENCY_KEYS_KEPT) };
+    this.ports = {
+      conversations: new JsonlConversationsPort(this.engine.vfs, this.engine.files, IDEMPOTENCY_KEYS_KEPT),
+      jobs: new JsonlJobsPort(this.engine.vfs, this.engine.files, opts.log),
+    };
     this.engine.addModel(this.changes);
     this.engine.addModel(this.ports.conversations);
+    this.engine.addModel(this.ports.jobs);
   }
 
   write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -51,6 +57,7 @@ export class JsonlStorage implements Storage {
         now: ctx.now,
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, ctx.writes),
+        jobs: bufferedPort(this.ports.jobs, JOB_WRITES, ctx.writes),
         change: (c) => ctx.change(c),
       }),
     );
@@ -78,6 +85,7 @@ export class JsonlStorage implements Storage {
     const lines = await this.engine.openJournal();
     await this.changes.load();
     await this.ports.conversations.load();
+    await this.ports.jobs.load();
     for (const d of this.legacy) await d.load();
     await this.engine.finishOpen(lines);
     for (const d of this.legacy) await d.afterReplay?.();
@@ -106,7 +114,7 @@ export class JsonlStorage implements Storage {
     const e = this.engine;
     const writable = await e.probeWrites();
     const refused = e.writeError ?? e.journal.failure;
-    const warnings = this.legacy.flatMap((d) => d.warnings?.() ?? []);
+    const warnings = [...this.ports.jobs.edits.warnings(), ...this.legacy.flatMap((d) => d.warnings?.() ?? [])];
     if (e.lagError) warnings.push(`files are behind the journal: ${e.lagError.message}`);
     const code = refused && "code" in refused ? String(refused.code) : undefined;
     return {

@@ -4,16 +4,17 @@ import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } fro
 import { bufferedPort, SerialSection, WriteSet } from "../common/section.js";
 import { MemoryChangeLog } from "./changes.js";
 import { CONVERSATION_WRITES, MemoryConversationsPort } from "./conversations.js";
+import { JOB_WRITES, MemoryJobsPort } from "./jobs.js";
 
 export class MemoryStorage implements Storage {
   readonly name = "memory" as const;
   readonly changes: MemoryChangeLog;
   private readonly section = new SerialSection();
-  private readonly ports: ReadPorts & { conversations: MemoryConversationsPort };
+  private readonly ports: ReadPorts & { conversations: MemoryConversationsPort; jobs: MemoryJobsPort };
 
   constructor(private readonly opts: BackendOptions) {
     this.changes = new MemoryChangeLog(opts);
-    this.ports = { conversations: new MemoryConversationsPort() };
+    this.ports = { conversations: new MemoryConversationsPort(), jobs: new MemoryJobsPort() };
   }
 
   write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -24,6 +25,7 @@ export class MemoryStorage implements Storage {
         now: this.opts.now().toISOString(),
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, set),
+        jobs: bufferedPort(this.ports.jobs, JOB_WRITES, set),
         change: (c) => set.push(() => changes.push(c)),
       };
       const result = await fn(uow);

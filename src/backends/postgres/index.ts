@@ -92,7 +92,6 @@ export class PostgresStorage extends SqlStorage {
 export class PostgresBackend extends CoreBackend implements Backend {
   declare readonly storage: PostgresStorage;
   readonly groups;
-  readonly jobs;
   readonly plans;
   readonly history;
   readonly changesets;
@@ -100,8 +99,8 @@ export class PostgresBackend extends CoreBackend implements Backend {
 
   constructor(opts: PostgresOptions) {
     const storage = new PostgresStorage(opts);
-    super(storage);
-    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+    super(storage, opts);
+    ({ groups: this.groups, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
       sqlLegacyStores(storage.db, opts, storage.changes));
   }
 

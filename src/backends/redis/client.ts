@@ -69,7 +69,7 @@ export interface Guard {
  * values ("\0" for none), change count, stream MAXLEN, each change's field JSON, then commands as
  * (argc, name, args…)*. Besides Redis commands, `KEEPNEWEST zset hash keep` keeps only the `keep`
  * highest-scored members of a sorted set and drops the others' fields from a hash (a bounded window
- * of keys, e.g. idempotency keys). Returns the new stream ids, or false when a guard failed (the
+ * of keys, e.g. idempotency keys), and `DELIFEQ key value` deletes a key only while it holds value. Returns the new stream ids, or false when a guard failed (the
  * caller re-reads and retries).
  *
  * With the meta hash, the stream is capped exactly and the cap recorded: once it holds more than
@@ -108,6 +108,9 @@ while p <= #ARGV do
       redis.call('ZREMRANGEBYRANK', cmd[2], 0, n - keep - 1)
       for _, m in ipairs(old) do redis.call('HDEL', cmd[3], m) end
     end
+  elseif cmd[1] == 'DELIFEQ' then
+    -- DELIFEQ key value: deletes key only while it holds value (a slot key held by this run)
+    if redis.call('GET', cmd[2]) == cmd[3] then redis.call('DEL', cmd[2]) end
   else
     redis.call(unpack(cmd))
   end

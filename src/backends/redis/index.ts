@@ -13,7 +13,6 @@ import { Writer } from "./write.js";
 import { RedisChangesets } from "./changesets.js";
 import { RedisGroups } from "./groups.js";
 import { RedisHistory } from "./history.js";
-import { RedisJobs } from "./jobs.js";
 import { RedisLedger } from "./ledger.js";
 import { RedisPlans } from "./plans.js";
 
@@ -101,7 +100,6 @@ export class RedisStorage implements Storage {
 export class RedisBackend extends CoreBackend implements Backend {
   declare readonly storage: RedisStorage;
   readonly groups: RedisGroups;
-  readonly jobs: RedisJobs;
   readonly plans: RedisPlans;
   readonly history: RedisHistory;
   readonly changesets: RedisChangesets;
@@ -109,10 +107,9 @@ export class RedisBackend extends CoreBackend implements Backend {
 
   constructor(opts: RedisOptions) {
     const storage = new RedisStorage(opts);
-    super(storage);
+    super(storage, opts);
     const { client, keys, writer } = storage;
     this.groups = new RedisGroups(client, keys, writer, opts);
-    this.jobs = new RedisJobs(client, keys, writer, opts);
     this.plans = new RedisPlans(client, keys, writer, opts);
     this.history = new RedisHistory(client, keys, writer, opts);
     this.changesets = new RedisChangesets(client, keys, writer, opts);

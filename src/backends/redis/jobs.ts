@@ -1,253 +1,213 @@
 /**
- * Scheduled jobs and runs on Redis (layout in keys.ts; docs/decisions/redis-jobs.md). Job writes
- * are guarded by the job record they read; run writes also by the job's run state `jr:<jobId>`
- * (see runs.ts), and by the run record or the slot and run keys (expect: null) they decide on.
+ * Jobs and runs on Redis (layout in keys.ts). Inside a unit of work, reading a job guards its
+ * record `j:<id>` and its run revision `jr:<jobId>`; every write to the job's runs (records,
+ * indexes, slot keys) also sets a fresh revision, so that one guard covers everything the unit read
+ * about the job's runs through the indexes. Reading a run record guards it too.
  */
-import { conflict, invalidState, notFound } from "../../domain/errors.js";
-import type { Job, Run } from "../../domain/jobs.js";
-import type {
-  AdvanceInput, BackendOptions, ClaimInput, FinishInput, FireSlotInput, JobInput, JobStore, ListJobsQuery, ListRunsQuery, Page, ReleaseInput,
-} from "../contract.js";
-import { decodeCursor } from "../../core/paging.js";
-import { advancesNextRun, buildJob, newRun } from "../common/jobs.js";
-import { checkVersion } from "../../core/sessions.js";
-import type { Command, Guard, RedisClient } from "./client.js";
-import type { Keys } from "./keys.js";
-import { lexPage } from "./pages.js";
-import { RedisRuns, type JobCtx } from "./runs.js";
-import type { WritePlan, Writer } from "./write.js";
+import { randomUUID } from "node:crypto";
+import { RUN_STATUSES, type Job, type Run } from "../../domain/jobs.js";
+import type { JobsReadPort, JobsWritePort, RunFilter, RunKey } from "../contract.js";
+import type { Command, RedisClient } from "./client.js";
+import { lexId, lexMember, type Keys } from "./keys.js";
+import type { RedisUnit } from "./unit.js";
 
-const NONE = { guards: [], changes: [], commands: [] };
-/** Claim candidates re-read within one attempt when the index moved on between two reads. */
-const MAX_CANDIDATES = 100;
+const member = (r: Run) => lexMember(r.scheduledFor, r.id);
+const PAGE = 200;
 
-export class RedisJobs implements JobStore {
-  private readonly runs: RedisRuns;
-
+export class RedisJobsPort implements JobsReadPort, JobsWritePort {
+  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
   constructor(
-    protected readonly client: RedisClient,
-    protected readonly keys: Keys,
-    protected readonly writer: Writer,
-    protected readonly opts: BackendOptions,
-  ) {
-    this.runs = new RedisRuns(client, keys, opts);
+    private readonly client: RedisClient,
+    private readonly k: Keys,
+    private readonly unit?: RedisUnit,
+  ) {}
+
+  private get writes(): RedisUnit {
+    if (!this.unit) throw new Error("a write through a read-only redis port");
+    return this.unit;
   }
 
-  private now = () => this.opts.now().toISOString();
-
-  private async mustReadJob(id: string): Promise<JobCtx> {
-    const ctx = await this.runs.readJob(id);
-    if (!ctx) throw notFound("job", id);
-    return ctx;
-  }
-
-  /** The job's own indexes: all jobs, per enabled flag, and due (when it has a nextRunAt). */
-  private jobIndex(old: Job | undefined, next: Job): Command[] {
-    const k = this.keys;
-    const cmds: Command[] = [];
-    if (!old) cmds.push(["ZADD", k.jobs(), 0, next.id]);
-    if (old && old.enabled !== next.enabled) cmds.push(["ZREM", k.jobs(old.enabled ? "on" : "off"), next.id]);
-    if (!old || old.enabled !== next.enabled) cmds.push(["ZADD", k.jobs(next.enabled ? "on" : "off"), 0, next.id]);
-    if (next.nextRunAt === undefined) cmds.push(["ZREM", k.jobs("due"), next.id]);
-    else cmds.push(["ZADD", k.jobs("due"), Date.parse(next.nextRunAt), next.id]);
-    return cmds;
-  }
-
-  saveJob(input: JobInput) {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<Job>> => {
-      const [raw, stateRaw] = await this.client.call((r) => r.mget(k.job(input.id), k.jobRuns(input.id)));
-      const existing = raw === null ? undefined : (JSON.parse(raw) as Job);
-      const job = buildJob(existing, structuredClone(input), this.opts.now());
-      const guards: Guard[] = [{ key: k.job(job.id), expect: raw }];
-      const commands: Command[] = [["SET", k.job(job.id), JSON.stringify(job)], ...this.jobIndex(existing, job)];
-      if (existing && existing.action.type !== job.action.type) {
-        // Pending runs are listed for claims of "the oldest event run" only while their job is an event job.
-        const pending = await this.client.call((r) => r.zrange(k.runsOfJobByStatus("pending", job.id), 0, -1));
-        guards.push({ key: k.jobRuns(job.id), expect: stateRaw });
-        if (pending.length > 0) {
-          commands.push(job.action.type === "event" ? ["ZADD", k.pendingEventRuns(), ...pending.flatMap((m) => [0, m])] : ["ZREM", k.pendingEventRuns(), ...pending]);
-        }
-      }
-      return {
-        guards,
-        changes: [{ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { created: !existing } }],
-        commands,
-        result: job,
-      };
-    });
-  }
-
-  async getJob(id: string) {
-    return (await this.mustReadJob(id)).job;
-  }
-
-  async listJobs(q: ListJobsQuery): Promise<Page<Job>> {
-    const k = this.keys;
-    const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, 1)[0]);
-    const index = q.enabled === undefined ? k.jobs() : k.jobs(q.enabled ? "on" : "off");
-    return lexPage(this.client, { index, order: "asc", after, limit: q.limit, recordKey: k.job, parse: (raw) => JSON.parse(raw) as Job, cursorOf: (j) => [j.id] });
-  }
-
-  async deleteJob(id: string, expectedVersion?: number) {
-    await this.writer.write(async () => {
-      const ctx = await this.mustReadJob(id);
-      checkVersion("job", ctx.job, expectedVersion);
-      const removal = await this.runs.removal(ctx.job, undefined, undefined, {});
-      return { guards: this.runs.guards(ctx), changes: [removal.change], commands: removal.commands, result: undefined };
-    });
-  }
-
-  triggerJob(jobId: string, runId: string) {
-    return this.writer.write(async (): Promise<WritePlan<Run>> => {
-      const ctx = await this.mustReadJob(jobId);
-      if ((await this.client.call((r) => r.exists(this.keys.run(runId)))) > 0) throw conflict(`run ${JSON.stringify(runId)} already exists`, { id: runId });
-      const now = this.now();
-      const status = ctx.job.noOverlap && ctx.unfinished > 0 ? "skipped" : "pending";
-      const run = newRun({ id: runId, jobId, scheduledFor: now, firedBy: this.opts.origin, status }, now);
-      const plan = await this.runs.write(ctx, undefined, run, "run.fired", true);
-      plan.guards.push({ key: this.keys.run(runId), expect: null });
-      return plan;
-    });
-  }
-
-  async getRun(id: string) {
-    const found = await this.runs.readRun(id);
-    if (!found) throw notFound("run", id);
-    return found.run;
-  }
-
-  listRuns(q: ListRunsQuery): Promise<Page<Run>> {
-    return this.runs.list(q);
-  }
-
-  claimRun(input: ClaimInput): Promise<Run | null> {
-    return this.writer.write(async (): Promise<WritePlan<Run | null>> => {
-      for (let i = 0; i < MAX_CANDIDATES; i++) {
-        const runId = input.runId ?? (await this.oldestPending(input.jobId));
-        if (runId === undefined) break;
-        const found = await this.runs.readRun(runId);
-        const ctx = found && (await this.runs.readJob(found.run.jobId));
-        const verdict = this.verdict(input, found?.run, ctx?.job);
-        if (verdict === "stale") continue;
-        if (verdict === "none" || !found || !ctx) break;
-        const claimed: Run = { ...found.run, status: "claimed", claimedBy: input.worker, claimedAt: this.now() };
-        const plan = await this.runs.write(ctx, found.run, claimed, "run.claimed", false);
-        plan.guards.push({ key: this.keys.run(runId), expect: found.raw });
-        return plan;
-      }
-      return { ...NONE, result: null };
-    });
+  private get(key: string): Promise<string | null> {
+    return this.unit ? this.unit.guarded(key) : this.client.call((r) => r.get(key));
   }
 
   /**
-   * Whether `run` may be claimed: "yes"; "none" (nothing qualifies: null); or "stale", when the
-   * index named a run that the later reads saw change (claimed, deleted, job now exec): look again.
+   * Records named by the members of a lex index, in index order from `from` (exclusive form
+   * "(m" or "-"/"+"), skipping `skip` members first and members whose record is gone, keeping
+   * those `keep` accepts, until `limit` are kept.
    */
-  private verdict(input: ClaimInput, run: Run | undefined, job: Job | undefined): "yes" | "none" | "stale" {
-    const named = input.runId !== undefined;
-    if (!run || !job || run.status !== "pending" || (input.jobId !== undefined && run.jobId !== input.jobId)) return named ? "none" : "stale";
-    if (named || job.action.type === "event") return "yes";
-    return input.jobId !== undefined ? "none" : "stale"; // an exec job's runs are claimed by runId only
-  }
-
-  /** The oldest pending run of `jobId` (if it is an event job), else of every event job. */
-  private async oldestPending(jobId: string | undefined): Promise<string | undefined> {
-    const k = this.keys;
-    const index = jobId === undefined ? k.pendingEventRuns() : k.runsOfJobByStatus("pending", jobId);
-    const [first] = await this.client.call((r) => r.zrangebylex(index, "-", "+", "LIMIT", 0, 1));
-    return first === undefined ? undefined : first.slice(first.indexOf("\0") + 1);
-  }
-
-  /** The claimed run and its job; NOT_FOUND, INVALID_STATE unless claimed, CONFLICT on a worker mismatch. */
-  private async claimed(runId: string, worker: string | undefined): Promise<{ raw: string; run: Run; ctx: JobCtx }> {
-    const found = await this.runs.readRun(runId);
-    const ctx = found && (await this.runs.readJob(found.run.jobId));
-    if (!found || !ctx) throw notFound("run", runId);
-    const { run } = found;
-    if (run.status !== "claimed") throw invalidState(`run ${JSON.stringify(run.id)} is ${run.status}, not claimed`, { status: run.status });
-    if (worker !== undefined && worker !== run.claimedBy) {
-      throw conflict(`run ${JSON.stringify(run.id)} is claimed by ${JSON.stringify(run.claimedBy)}, not ${JSON.stringify(worker)}`, { claimedBy: run.claimedBy });
+  private async walk<T>(index: string, asc: boolean, from: string, parse: (raw: string) => T, keep: (item: T) => boolean, limit: number, skip = 0): Promise<T[]> {
+    const out: T[] = [];
+    let offset = skip;
+    for (;;) {
+      const end = asc ? "+" : "-";
+      const members = await this.client.call((r) => (asc ? r.zrangebylex(index, from, end, "LIMIT", offset, PAGE) : r.zrevrangebylex(index, from, end, "LIMIT", offset, PAGE)));
+      offset = 0;
+      if (members.length === 0) return out;
+      const raws = await this.client.call((r) => r.mget(...members.map((m) => this.k.run(lexId(m)))));
+      for (const raw of raws) {
+        if (raw === null) continue;
+        const item = parse(raw);
+        if (keep(item)) out.push(item);
+        if (out.length >= limit) return out;
+      }
+      if (members.length < PAGE) return out;
+      from = "(" + members[members.length - 1];
     }
-    return { raw: found.raw, run, ctx };
   }
 
-  finishRun(input: FinishInput) {
-    return this.writer.write(async (): Promise<WritePlan<Run>> => {
-      const { raw, run, ctx } = await this.claimed(input.runId, input.worker);
-      const finished: Run = { ...run, status: input.status, finishedAt: this.now() };
-      if (input.error !== undefined) finished.error = input.error;
-      if (input.output !== undefined) finished.output = structuredClone(input.output);
-      const plan = await this.runs.write(ctx, run, finished, "run.finished", true);
-      plan.guards.push({ key: this.keys.run(run.id), expect: raw });
-      return plan;
-    });
+  private parseRun = (raw: string) => JSON.parse(raw) as Run;
+
+  async job(id: string) {
+    const raw = await this.get(this.k.job(id));
+    if (this.unit) await this.unit.guarded(this.k.jobRuns(id));
+    return raw === null ? undefined : (JSON.parse(raw) as Job);
   }
 
-  async dueJobs(until: Date, limit: number) {
-    const k = this.keys;
-    const ids = await this.client.call((r) => r.zrangebyscore(k.jobs("due"), "-inf", until.getTime(), "LIMIT", 0, limit));
+  async listJobs(enabled: boolean | undefined, after: string | undefined, limit: number) {
+    const index = enabled === undefined ? this.k.jobs() : this.k.jobs(enabled ? "on" : "off");
+    const out: Job[] = [];
+    let from = after === undefined ? "-" : "(" + after;
+    while (out.length < limit) {
+      const ids = await this.client.call((r) => r.zrangebylex(index, from, "+", "LIMIT", 0, limit));
+      if (ids.length === 0) break;
+      const raws = await this.client.call((r) => r.mget(...ids.map(this.k.job)));
+      for (const raw of raws) if (raw !== null && out.length < limit) out.push(JSON.parse(raw) as Job);
+      if (ids.length < limit) break;
+      from = "(" + ids[ids.length - 1];
+    }
+    return out;
+  }
+
+  async dueJobs(until: string, limit: number) {
+    const ids = await this.client.call((r) => r.zrangebyscore(this.k.jobs("due"), "-inf", Date.parse(until), "LIMIT", 0, limit));
     if (ids.length === 0) return [];
-    const raws = await this.client.call((r) => r.mget(...ids.map(k.job)));
-    const cutoff = until.toISOString();
+    const raws = await this.client.call((r) => r.mget(...ids.map(this.k.job)));
     return raws.flatMap((raw) => {
       const job = raw === null ? undefined : (JSON.parse(raw) as Job);
-      return job?.enabled && job.nextRunAt !== undefined && job.nextRunAt <= cutoff ? [job] : [];
+      return job?.enabled && job.nextRunAt !== undefined && job.nextRunAt <= until ? [job] : [];
     });
   }
 
-  fireSlot(input: FireSlotInput) {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<Run | null>> => {
-      const ctx = await this.mustReadJob(input.jobId);
-      const scheduledFor = new Date(input.scheduledFor).toISOString();
-      const slot = k.slot(scheduledFor, ctx.job.id);
-      const [holder, taken] = await this.client.call((r) => r.mget(slot, k.run(input.runId)));
-      // A slot is freed only with its run, which nextRunAt has moved past: a taken slot is final.
-      if (holder !== null) return { ...NONE, result: null };
-      if (taken !== null) throw conflict(`run ${JSON.stringify(input.runId)} already exists`, { id: input.runId });
-      const status = input.status === "pending" && ctx.job.noOverlap && ctx.unfinished > 0 ? "skipped" : input.status;
-      const run = newRun({ id: input.runId, jobId: ctx.job.id, scheduledFor, firedBy: input.firedBy, status }, this.now());
-      const plan: WritePlan<Run | null> = await this.runs.write(ctx, undefined, run, "run.fired", true, slot);
-      plan.guards.push({ key: slot, expect: null }, { key: k.run(run.id), expect: null });
-      return plan;
-    });
+  async jobOfRun(runId: string) {
+    const raw = await this.client.call((r) => r.get(this.k.run(runId)));
+    return raw === null ? undefined : (JSON.parse(raw) as Run).jobId;
   }
 
-  advanceJob(input: AdvanceInput) {
-    return this.writer.write(async (): Promise<WritePlan<Job>> => {
-      const ctx = await this.mustReadJob(input.jobId);
-      const { job } = ctx;
-      checkVersion("job", job, input.version);
-      const nextRunAt = input.nextRunAt === null ? null : new Date(input.nextRunAt).toISOString();
-      if (!advancesNextRun(job.nextRunAt, nextRunAt)) return { ...NONE, result: job };
-      const moved: Job = { ...job };
-      if (nextRunAt === null) delete moved.nextRunAt;
-      else moved.nextRunAt = nextRunAt;
-      return {
-        guards: [{ key: this.keys.job(job.id), expect: ctx.raw }],
-        changes: [{ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { nextRunAt } }],
-        commands: [["SET", this.keys.job(job.id), JSON.stringify(moved)], ...this.jobIndex(job, moved)],
-        result: moved,
-      };
-    });
+  async run(id: string) {
+    const raw = await this.get(this.k.run(id));
+    return raw === null ? undefined : this.parseRun(raw);
   }
 
-  releaseClaim(input: ReleaseInput) {
-    return this.writer.write(async (): Promise<WritePlan<Run>> => {
-      const { raw, run, ctx } = await this.claimed(input.runId, input.worker);
-      let released: Run;
-      if (run.attempt >= input.maxAttempts) {
-        released = { ...run, status: "abandoned", finishedAt: this.now(), error: `abandoned after ${run.attempt} attempts` };
-      } else {
-        released = { ...run, status: "pending", attempt: run.attempt + 1 };
-        delete released.claimedBy;
-        delete released.claimedAt;
+  async slot(jobId: string, scheduledFor: string) {
+    return (await this.client.call((r) => r.get(this.k.slot(scheduledFor, jobId)))) ?? undefined;
+  }
+
+  async listRuns(filter: RunFilter, after: RunKey | undefined, limit: number) {
+    const k = this.k;
+    const index =
+      filter.jobId !== undefined
+        ? filter.status !== undefined ? k.runsOfJobByStatus(filter.status, filter.jobId) : k.runsOfJob(filter.jobId)
+        : filter.status !== undefined ? k.runsByStatus(filter.status) : k.runs();
+    const from = after === undefined ? "+" : "(" + lexMember(after[0], after[1]);
+    return this.walk(index, false, from, this.parseRun, (r) => filter.status === undefined || r.status === filter.status, limit);
+  }
+
+  async pendingRuns(jobId: string | undefined, actionType: string | undefined, after: RunKey | undefined, limit: number) {
+    const index = jobId === undefined ? this.k.runsByStatus("pending") : this.k.runsOfJobByStatus("pending", jobId);
+    const from = after === undefined ? "-" : "(" + lexMember(after[0], after[1]);
+    const actions = new Map<string, string | undefined>();
+    const out: Run[] = [];
+    let cursor = from;
+    while (out.length < limit) {
+      const page = await this.walk(index, true, cursor, this.parseRun, (r) => r.status === "pending", PAGE);
+      if (page.length === 0) break;
+      const unknown = [...new Set(page.map((r) => r.jobId).filter((id) => !actions.has(id)))];
+      if (actionType !== undefined && unknown.length > 0) {
+        const raws = await this.client.call((r) => r.mget(...unknown.map(this.k.job)));
+        unknown.forEach((id, i) => actions.set(id, raws[i] === null ? undefined : (JSON.parse(raws[i]) as Job).action.type));
       }
-      const abandoned = released.status === "abandoned";
-      const plan = await this.runs.write(ctx, run, released, abandoned ? "run.finished" : "run.fired", abandoned);
-      plan.guards.push({ key: this.keys.run(run.id), expect: raw });
-      return plan;
-    });
+      for (const r of page) if (out.length < limit && (actionType === undefined || actions.get(r.jobId) === actionType)) out.push(r);
+      if (page.length < PAGE) break;
+      cursor = "(" + member(page[page.length - 1]);
+    }
+    return out;
+  }
+
+  async unfinishedRuns(jobId: string, limit: number) {
+    const out: Run[] = [];
+    for (const status of ["claimed", "pending"] as const) {
+      if (out.length >= limit) break;
+      out.push(...(await this.walk(this.k.runsOfJobByStatus(status, jobId), true, "-", this.parseRun, (r) => r.status === status, limit - out.length)));
+    }
+    return out;
+  }
+
+  async runsOfJob(jobId: string, skip: number) {
+    return this.walk(this.k.runsOfJob(jobId), false, "+", this.parseRun, () => true, Number.MAX_SAFE_INTEGER, skip);
+  }
+
+  /** The indexes a run is in: all, per job, per status, per job and status. */
+  private places(r: Run): string[] {
+    const k = this.k;
+    return [k.runs(), k.runsOfJob(r.jobId), k.runsByStatus(r.status), k.runsOfJobByStatus(r.status, r.jobId)];
+  }
+
+  /** Moves a run's index entries from `old` to `next` (either may be absent). */
+  private index(old: Run | undefined, next: Run | undefined): Command[] {
+    const before = new Set(old ? this.places(old) : []);
+    const after = new Set(next ? this.places(next) : []);
+    const cmds: Command[] = [];
+    if (old && next && member(old) !== member(next)) {
+      for (const key of before) cmds.push(["ZREM", key, member(old)]);
+      for (const key of after) cmds.push(["ZADD", key, 0, member(next)]);
+      return cmds;
+    }
+    for (const key of before) if (!after.has(key)) cmds.push(["ZREM", key, member(old as Run)]);
+    for (const key of after) if (!before.has(key)) cmds.push(["ZADD", key, 0, member(next as Run)]);
+    return cmds;
+  }
+
+  private bump(jobId: string): Command {
+    return ["SET", this.k.jobRuns(jobId), randomUUID()];
+  }
+
+  private drop(runs: readonly Run[]): Command[] {
+    return runs.flatMap((r): Command[] => [...this.index(r, undefined), ["DEL", this.k.run(r.id)], ["DELIFEQ", this.k.slot(r.scheduledFor, r.jobId), r.id]]);
+  }
+
+  putJob(next: Job, prev: Job | undefined): void {
+    const k = this.k;
+    const cmds: Command[] = [["SET", k.job(next.id), JSON.stringify(next)]];
+    if (!prev) cmds.push(["ZADD", k.jobs(), 0, next.id]);
+    if (prev && prev.enabled !== next.enabled) cmds.push(["ZREM", k.jobs(prev.enabled ? "on" : "off"), next.id]);
+    if (!prev || prev.enabled !== next.enabled) cmds.push(["ZADD", k.jobs(next.enabled ? "on" : "off"), 0, next.id]);
+    if (next.nextRunAt === undefined) cmds.push(["ZREM", k.jobs("due"), next.id]);
+    else cmds.push(["ZADD", k.jobs("due"), Date.parse(next.nextRunAt), next.id]);
+    this.writes.command(...cmds);
+  }
+
+  deleteJob(job: Job, runs: readonly Run[]): void {
+    const k = this.k;
+    this.writes.command(
+      ...this.drop(runs),
+      ["DEL", k.job(job.id), k.jobRuns(job.id), k.runsOfJob(job.id), ...RUN_STATUSES.map((s) => k.runsOfJobByStatus(s, job.id))],
+      ["ZREM", k.jobs(), job.id],
+      ["ZREM", k.jobs("on"), job.id],
+      ["ZREM", k.jobs("off"), job.id],
+      ["ZREM", k.jobs("due"), job.id],
+    );
+  }
+
+  putRun(next: Run, prev: Run | undefined, slot?: boolean): void {
+    const cmds: Command[] = [["SET", this.k.run(next.id), JSON.stringify(next)], ...this.index(prev, next)];
+    if (slot) cmds.push(["SET", this.k.slot(next.scheduledFor, next.jobId), next.id]);
+    cmds.push(this.bump(next.jobId));
+    this.writes.command(...cmds);
+  }
+
+  deleteRuns(runs: readonly Run[]): void {
+    if (runs.length === 0) return;
+    this.writes.command(...this.drop(runs), ...[...new Set(runs.map((r) => r.jobId))].map((id) => this.bump(id)));
   }
 }

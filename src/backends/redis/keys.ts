@@ -29,17 +29,17 @@
  * | `ledger` | sorted set (lex) | `<ts>\0<idHash>` of every turn |
  * | `ledger:<dim>:<value>` | sorted set (lex) | the same, per session/project/model/source/host value |
  * | `j:<id>` | string | job record JSON (guard of definition and bookkeeping writes) |
- * | `jr:<jobId>` | string | `<rev>,<unfinished>`: bumped by every write to the job's runs (the per-job run guard); pending+claimed count |
+ * | `jr:<jobId>` | string | the job's run revision: a fresh random token set by every write to the job's runs (the per-job run guard, read with the job) |
  * | `jobs` | sorted set (lex) | every job id (member = id) |
  * | `jobs:on`, `jobs:off` | sorted set (lex) | the same, per enabled flag |
  * | `jobs:due` | sorted set | job id scored by nextRunAt (epoch ms): jobs that have one (enabled jobs) |
  * | `r:<runId>` | string | run record JSON |
- * | `rs:<scheduledFor>:<jobId>` | string | the slot's run id (fireSlot runs only); lives and goes with that run |
+ * | `rs:<scheduledFor>:<jobId>` | string | the slot's run id (fireSlot and restored runs); lives and goes with that run |
  * | `runs` | sorted set (lex) | `<scheduledFor>\0<runId>` of every run |
  * | `runs:j:<jobId>` | sorted set (lex) | the same, per job |
  * | `runs:st:<status>` | sorted set (lex) | the same, per status |
  * | `runs:js:<status>:<jobId>` | sorted set (lex) | the same, per job and status |
- * | `runs:ev` | sorted set (lex) | the same, pending runs of event jobs (claim of the oldest of all) |
+ * | `runs:ev` | sorted set (lex) | no longer written (before the storage core: pending runs of event jobs); left behind by older versions, never read |
  * | `cs:<id>` | string | changeset JSON plus its private `lastSeq` (the write guard) |
  * | `ce:<id>` | sorted set | changeset entries: score seq, member entry JSON |
  * | `csp:<planId>` | sorted set (lex) | `<createdAt>\0<id>` of the plan's changesets |
@@ -88,7 +88,6 @@ export class Keys {
   runsOfJob = (jobId: string) => `${this.prefix}runs:j:${jobId}`;
   runsByStatus = (status: string) => `${this.prefix}runs:st:${status}`;
   runsOfJobByStatus = (status: string, jobId: string) => `${this.prefix}runs:js:${status}:${jobId}`;
-  pendingEventRuns = () => `${this.prefix}runs:ev`;
   changeset = (id: string) => `${this.prefix}cs:${id}`;
   changesetEntries = (id: string) => `${this.prefix}ce:${id}`;
   changesetsOfPlan = (planId: string) => `${this.prefix}csp:${planId}`;

@@ -75,7 +75,6 @@ export class SqliteStorage extends SqlStorage {
 export class SqliteBackend extends CoreBackend implements Backend {
   declare readonly storage: SqliteStorage;
   readonly groups;
-  readonly jobs;
   readonly plans;
   readonly history;
   readonly changesets;
@@ -83,8 +82,8 @@ export class SqliteBackend extends CoreBackend implements Backend {
 
   constructor(opts: SqliteOptions) {
     const storage = new SqliteStorage(opts);
-    super(storage);
-    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+    super(storage, opts);
+    ({ groups: this.groups, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
       sqlLegacyStores(storage.db, opts, storage.changes));
   }
 

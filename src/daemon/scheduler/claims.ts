@@ -34,6 +34,8 @@ export class ClaimRegistry {
   constructor(
     private readonly store: JobStore,
     private readonly maxAttempts: number,
+    /** The lease each claim gets (renewed by Leases while the connection is open). */
+    private readonly leaseMs: number,
     private readonly logger: Logger,
     private readonly onRelease: (run: Run) => void = () => undefined,
   ) {}
@@ -43,8 +45,13 @@ export class ClaimRegistry {
     return this.owner.size;
   }
 
+  /** Runs claimed through connections that are still open. */
+  heldRuns(): string[] {
+    return [...this.owner.keys()];
+  }
+
   async claim(p: ClaimParams, ctx: CallContext): Promise<Run | null> {
-    const run = await this.store.claimRun(p);
+    const run = await this.store.claimRun({ ...p, connection: String(ctx.connectionId), leaseMs: this.leaseMs });
     if (run) this.track(ctx, run);
     return run;
   }

@@ -12,6 +12,10 @@ import type { Logger } from "../logger.js";
 import { runExec, type ExecHandle, type ExecOptions } from "./exec.js";
 import type { SchedulerStats } from "./health.js";
 
+/** Exec runs are claimed by the daemon itself, under this worker name. */
+export const EXEC_WORKER_PREFIX = "agentstated:";
+export const execWorker = (origin: string): string => `${EXEC_WORKER_PREFIX}${origin}`;
+
 export class Executor {
   /** runId → the program running it (undefined while its claim is in flight). */
   private readonly running = new Map<string, ExecHandle | undefined>();
@@ -21,13 +25,18 @@ export class Executor {
   constructor(
     private readonly store: JobStore,
     private readonly worker: string,
-    private readonly opts: ExecOptions & { maxAttempts: number },
+    private readonly opts: ExecOptions & { maxAttempts: number; leaseMs: number },
     private readonly stats: SchedulerStats,
     private readonly logger: Logger,
   ) {}
 
   get size(): number {
     return this.running.size;
+  }
+
+  /** Runs this daemon has claimed to execute (their leases are renewed while they run). */
+  heldRuns(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Claims and runs `runId` of `job` if it is an exec job and nobody has it yet. */
@@ -68,7 +77,7 @@ export class Executor {
   }
 
   private async execute(runId: string, job: Job): Promise<void> {
-    const run = await this.store.claimRun({ runId, worker: this.worker });
+    const run = await this.store.claimRun({ runId, worker: this.worker, connection: "exec", leaseMs: this.opts.leaseMs });
     if (!run) return; // another daemon has it, or it is gone
     if (this.stopping || job.action.type !== "exec") {
       await this.release(run);

@@ -15,4 +15,5 @@ export const schedulerSubsystem = (ctx: DaemonContext): Subsystem =>
     // The daemon's clock (tests may control it) with real timers.
     clock: { now: () => ctx.now().getTime(), setTimer: (fn, ms) => systemClock.setTimer(fn, ms) },
     maxValueBytes: ctx.config.maxValueBytes,
+    leaseMs: ctx.config.claimLeaseMs,
   });

@@ -6,7 +6,7 @@
  */
 import type { Backend, ChangeLog, JobStore } from "../../backends/contract.js";
 import type { Change } from "../../domain/changes.js";
-import { DEFAULT_MAX_ATTEMPTS, type jobsMethods } from "../../domain/jobs.js";
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, type jobsMethods } from "../../domain/jobs.js";
 import type { HealthCheck } from "../../domain/daemon.js";
 import type { Handler } from "../../rpc/dispatcher.js";
 import type { HandlersFor } from "../handlers/types.js";
@@ -16,12 +16,12 @@ import type { Subsystem } from "../subsystem.js";
 import { ClaimRegistry } from "./claims.js";
 import { systemClock, type Clock } from "./clock.js";
 import { EXEC_DEFAULTS, type ExecOptions } from "./exec.js";
-import { Executor } from "./executor.js";
+import { execWorker, Executor } from "./executor.js";
 import { firingPass, type FiringContext } from "./firing.js";
 import { SchedulerStats, schedulerHealth } from "./health.js";
 import { MISFIRE_DEFAULTS, type MisfireOptions } from "./misfire.js";
 import { Planner } from "./planner.js";
-import { execWorker, isLocalOriginDead, recoverOrphanedClaims } from "./recover.js";
+import { Leases } from "./leases.js";
 
 export interface SchedulerOptions {
   backend: Pick<Backend, "jobs" | "changes">;
@@ -40,8 +40,8 @@ export interface SchedulerOptions {
   retryMs?: number;
   misfire?: Partial<MisfireOptions>;
   exec?: Partial<ExecOptions>;
-  /** Decides whether the daemon that made a claim is gone (default: a dead pid on this host). */
-  isOriginDead?: (origin: string) => boolean;
+  /** How long a claim lasts unless this daemon renews it (default DEFAULT_LEASE_MS; R12). */
+  leaseMs?: number;
 }
 
 type ClaimHandlers = Pick<HandlersFor<typeof jobsMethods>, "runs.claim" | "runs.finish">;
@@ -56,6 +56,7 @@ export class Scheduler implements Subsystem {
   private readonly planner: Planner;
   private readonly executor: Executor;
   private readonly claims: ClaimRegistry;
+  private readonly leases: Leases;
   private readonly firing: FiringContext;
   private readonly replanEveryMs: number;
   private unwatch?: () => void;
@@ -63,15 +64,17 @@ export class Scheduler implements Subsystem {
   private state: "new" | "running" | "stopped" = "new";
   private stopping?: Promise<void>;
 
-  constructor(private readonly opts: SchedulerOptions) {
+  constructor(opts: SchedulerOptions) {
     this.store = opts.backend.jobs;
     this.changes = opts.backend.changes;
     this.clock = opts.clock ?? systemClock;
     this.replanEveryMs = opts.replanEveryMs ?? 30_000;
     const retryMs = opts.retryMs ?? 1000;
     const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    this.executor = new Executor(this.store, execWorker(opts.origin), { ...EXEC_DEFAULTS, ...opts.exec, maxAttempts }, this.stats, opts.logger);
-    this.claims = new ClaimRegistry(this.store, maxAttempts, opts.logger);
+    const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.executor = new Executor(this.store, execWorker(opts.origin), { ...EXEC_DEFAULTS, ...opts.exec, maxAttempts, leaseMs }, this.stats, opts.logger);
+    this.claims = new ClaimRegistry(this.store, maxAttempts, leaseMs, opts.logger);
+    this.leases = new Leases(this.store, this.clock, { leaseMs, maxAttempts }, () => [...this.claims.heldRuns(), ...this.executor.heldRuns()], opts.logger);
     this.firing = {
       store: this.store,
       clock: this.clock,
@@ -105,13 +108,8 @@ export class Scheduler implements Subsystem {
     if (this.state !== "new") return;
     this.state = "running";
     this.unwatch = this.changes.watch((c) => this.onChange(c));
-    await recoverOrphanedClaims({
-      store: this.store,
-      changes: this.changes,
-      maxAttempts: this.opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      logger: this.opts.logger,
-      isOriginDead: this.opts.isOriginDead ?? isLocalOriginDead,
-    });
+    await this.leases.tick(); // claims whose lease ran out while no daemon watched
+    this.leases.start();
     this.planner.start();
   }
 
@@ -124,6 +122,7 @@ export class Scheduler implements Subsystem {
     this.state = "stopped";
     this.unwatch?.();
     await this.planner.stop();
+    await this.leases.stop();
     await this.executor.stop();
     // Connections closed just before subsystems stop; let their close handlers start releasing.
     await new Promise((resolve) => setImmediate(resolve));
@@ -134,6 +133,7 @@ export class Scheduler implements Subsystem {
   /** Resolves when no pass is running and every release has been written (for tests). */
   async idle(): Promise<void> {
     await this.planner.idle();
+    await this.leases.idle();
     await this.claims.settled();
   }
 

@@ -1,10 +1,14 @@
-/** Job and run record logic every backend shares: building a saved job, run bookkeeping, ordering. */
-import type { ChangeInput } from "../../domain/changes.js";
-import { conflict, invalidParams } from "../../domain/errors.js";
-import { isFinished, type Job, type Run, type RunStatus } from "../../domain/jobs.js";
-import { intervalOf, nextOccurrence, validateSchedule, type Schedule } from "../../domain/schedule.js";
-import type { JobInput } from "../contract/jobs.js";
-import { checkVersion } from "../../core/sessions.js";
+/**
+ * Job and run record rules (SPEC §3.3), pure: building a saved job, schedule bookkeeping, run
+ * states (claim, finish, release, lease), run order and retention. The caller stores the result.
+ */
+import type { ChangeInput } from "../domain/changes.js";
+import { conflict, invalidParams, invalidState } from "../domain/errors.js";
+import { DEFAULT_LEASE_MS, isFinished, type Job, type Run, type RunStatus } from "../domain/jobs.js";
+import { compareCodePoints } from "../domain/order.js";
+import { intervalOf, nextOccurrence, validateSchedule, type Schedule } from "../domain/schedule.js";
+import type { FinishInput, JobInput } from "../backends/contract/jobs.js";
+import { checkVersion } from "./sessions.js";
 
 const iso = (t: string | number | Date): string => new Date(t).toISOString();
 const sameSchedule = (a: Schedule, b: Schedule): boolean =>
@@ -107,17 +111,79 @@ export function runChange(type: "run.fired" | "run.claimed" | "run.finished", ru
   return { domain: "runs", type, id: run.id, data };
 }
 
-/** Runs sort newest scheduledFor first, ties by id descending; the cursor is that key. */
+/** Runs sort newest scheduledFor first, ties by id descending (code point order); the cursor is that key. */
 export const runSortKey = (r: Run): [string, string] => [r.scheduledFor, r.id];
 export const compareRunsDesc = (a: Run, b: Run): number =>
-  a.scheduledFor === b.scheduledFor ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.scheduledFor < b.scheduledFor ? 1 : -1;
-export const compareRunsAsc = (a: Run, b: Run): number => -compareRunsDesc(a, b);
+  a.scheduledFor === b.scheduledFor ? compareCodePoints(b.id, a.id) : a.scheduledFor < b.scheduledFor ? 1 : -1;
 
-/** Ids of the finished runs beyond the newest `keep` of one job's runs (which may come in any order). */
-export function runsToPrune(runs: Iterable<Run>, keep: number): string[] {
-  return [...runs]
-    .sort(compareRunsDesc)
-    .slice(keep)
-    .filter((r) => isFinished(r.status))
-    .map((r) => r.id);
+/**
+ * Runs to delete so that a job keeps its newest `keep` runs: `tail` is the job's stored runs
+ * beyond its newest `keep - 1` (newest first, as read before this write), `written` the run this
+ * write stores, `isNew` whether it is a new run. Only finished runs beyond the window go;
+ * unfinished runs are never pruned.
+ */
+export function runsToPrune(tail: readonly Run[], written: Run, isNew: boolean, keep: number): Run[] {
+  const others = tail.filter((r) => r.id !== written.id);
+  const inTail = others.length < tail.length;
+  let beyond: Run[];
+  if (keep <= 0) beyond = [...others, written];
+  else if (!isNew && !inTail) beyond = others.slice(1); // changed inside the window: nothing moves
+  else if (isNew && others.length > 0 && compareRunsDesc(written, others[0]) < 0) beyond = others; // the tail moves down one place
+  else beyond = [...others, written].sort(compareRunsDesc).slice(1);
+  return beyond.filter((r) => isFinished(r.status));
+}
+
+/** The run claimed by `worker` for `claimant` at `now`, with a lease of `leaseMs`. */
+export function claimed(run: Run, worker: string, claimant: Run["claimant"], now: string, leaseMs = DEFAULT_LEASE_MS): Run {
+  return { ...run, status: "claimed", claimedBy: worker, claimedAt: now, claimant, leaseExpiresAt: leaseUntil(now, leaseMs) };
+}
+
+export const leaseUntil = (now: string, leaseMs: number): string => new Date(Date.parse(now) + leaseMs).toISOString();
+
+/** When the claim on `run` expires: its lease, else (a claim recorded before leases) claimedAt + the default lease. */
+export function leaseEnd(run: Run): string | undefined {
+  if (run.leaseExpiresAt !== undefined) return run.leaseExpiresAt;
+  return run.claimedAt === undefined ? undefined : leaseUntil(run.claimedAt, DEFAULT_LEASE_MS);
+}
+
+/** True when `run` is claimed and its lease ended before `now`. */
+export const leaseExpired = (run: Run, now: string): boolean => {
+  const end = leaseEnd(run);
+  return run.status === "claimed" && end !== undefined && end < now;
+};
+
+/** `run` without claimant and lease (a claim that ended). */
+function unclaimed(run: Run): Run {
+  const next = { ...run };
+  delete next.claimant;
+  delete next.leaseExpiresAt;
+  return next;
+}
+
+/** INVALID_STATE unless `run` is claimed; CONFLICT when `worker` is given and is not its claimant. */
+export function checkClaimed(run: Run, worker: string | undefined): void {
+  if (run.status !== "claimed") throw invalidState(`run ${JSON.stringify(run.id)} is ${run.status}, not claimed`, { status: run.status });
+  if (worker !== undefined && worker !== run.claimedBy) {
+    throw conflict(`run ${JSON.stringify(run.id)} is claimed by ${JSON.stringify(run.claimedBy)}, not ${JSON.stringify(worker)}`, {
+      claimedBy: run.claimedBy,
+    });
+  }
+}
+
+export function finished(run: Run, input: FinishInput, now: string): Run {
+  const next: Run = { ...unclaimed(run), status: input.status, finishedAt: now };
+  if (input.error !== undefined) next.error = input.error;
+  if (input.output !== undefined) next.output = structuredClone(input.output);
+  return next;
+}
+
+/** A claim given back: pending with attempt + 1, or abandoned once it had `maxAttempts` attempts. */
+export function released(run: Run, maxAttempts: number, now: string): Run {
+  if (run.attempt >= maxAttempts) {
+    return { ...unclaimed(run), status: "abandoned", finishedAt: now, error: `abandoned after ${run.attempt} attempts` };
+  }
+  const next: Run = { ...unclaimed(run), status: "pending", attempt: run.attempt + 1 };
+  delete next.claimedBy;
+  delete next.claimedAt;
+  return next;
 }
