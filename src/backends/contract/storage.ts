@@ -19,10 +19,16 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
+import type { GroupsReadPort, GroupsWritePort } from "./ports/groups.js";
+import type { HistoryReadPort, HistoryWritePort } from "./ports/history.js";
+import type { PlansReadPort, PlansWritePort } from "./ports/plans.js";
 
 /** What every port read sees, in `read` and in `write`. */
 export interface ReadPorts {
   readonly conversations: ConversationsReadPort;
+  readonly groups: GroupsReadPort;
+  readonly plans: PlansReadPort;
+  readonly history: HistoryReadPort;
 }
 
 /**
@@ -37,6 +43,9 @@ export interface UnitOfWork extends ReadPorts {
   /** The daemon instance writing (recorded as `origin` of each change). */
   readonly origin: string;
   readonly conversations: ConversationsReadPort & ConversationsWritePort;
+  readonly groups: GroupsReadPort & GroupsWritePort;
+  readonly plans: PlansReadPort & PlansWritePort;
+  readonly history: HistoryReadPort & HistoryWritePort;
   /** Records a change in the same atomic unit as the writes (SPEC §4). */
   change(change: ChangeInput): void;
 }

@@ -4,16 +4,19 @@ import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } fro
 import { bufferedPort, SerialSection, WriteSet } from "../common/section.js";
 import { MemoryChangeLog } from "./changes.js";
 import { CONVERSATION_WRITES, MemoryConversationsPort } from "./conversations.js";
+import { GROUP_WRITES, MemoryGroupsPort } from "./groups.js";
+import { HISTORY_WRITES, MemoryHistoryPort } from "./history.js";
+import { MemoryPlansPort, PLAN_WRITES } from "./plans.js";
 
 export class MemoryStorage implements Storage {
   readonly name = "memory" as const;
   readonly changes: MemoryChangeLog;
   private readonly section = new SerialSection();
-  private readonly ports: ReadPorts & { conversations: MemoryConversationsPort };
+  private readonly ports: ReadPorts & { conversations: MemoryConversationsPort; groups: MemoryGroupsPort; plans: MemoryPlansPort; history: MemoryHistoryPort };
 
   constructor(private readonly opts: BackendOptions) {
     this.changes = new MemoryChangeLog(opts);
-    this.ports = { conversations: new MemoryConversationsPort() };
+    this.ports = { conversations: new MemoryConversationsPort(), groups: new MemoryGroupsPort(), plans: new MemoryPlansPort(), history: new MemoryHistoryPort() };
   }
 
   write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -24,6 +27,9 @@ export class MemoryStorage implements Storage {
         now: this.opts.now().toISOString(),
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, set),
+        groups: bufferedPort(this.ports.groups, GROUP_WRITES, set),
+        plans: bufferedPort(this.ports.plans, PLAN_WRITES, set),
+        history: bufferedPort(this.ports.history, HISTORY_WRITES, set),
         change: (c) => set.push(() => changes.push(c)),
       };
       const result = await fn(uow);

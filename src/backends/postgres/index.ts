@@ -91,17 +91,14 @@ export class PostgresStorage extends SqlStorage {
 
 export class PostgresBackend extends CoreBackend implements Backend {
   declare readonly storage: PostgresStorage;
-  readonly groups;
   readonly jobs;
-  readonly plans;
-  readonly history;
   readonly changesets;
   readonly ledger;
 
   constructor(opts: PostgresOptions) {
     const storage = new PostgresStorage(opts);
-    super(storage);
-    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+    super(storage, opts);
+    ({ jobs: this.jobs, changesets: this.changesets, ledger: this.ledger } =
       sqlLegacyStores(storage.db, opts, storage.changes));
   }
 

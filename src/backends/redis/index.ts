@@ -11,11 +11,8 @@ import { RedisChangeLog } from "./changes.js";
 import { Keys } from "./keys.js";
 import { Writer } from "./write.js";
 import { RedisChangesets } from "./changesets.js";
-import { RedisGroups } from "./groups.js";
-import { RedisHistory } from "./history.js";
 import { RedisJobs } from "./jobs.js";
 import { RedisLedger } from "./ledger.js";
-import { RedisPlans } from "./plans.js";
 
 export interface RedisOptions extends BackendOptions {
   url: string;
@@ -100,21 +97,15 @@ export class RedisStorage implements Storage {
 
 export class RedisBackend extends CoreBackend implements Backend {
   declare readonly storage: RedisStorage;
-  readonly groups: RedisGroups;
   readonly jobs: RedisJobs;
-  readonly plans: RedisPlans;
-  readonly history: RedisHistory;
   readonly changesets: RedisChangesets;
   readonly ledger: RedisLedger;
 
   constructor(opts: RedisOptions) {
     const storage = new RedisStorage(opts);
-    super(storage);
+    super(storage, opts);
     const { client, keys, writer } = storage;
-    this.groups = new RedisGroups(client, keys, writer, opts);
     this.jobs = new RedisJobs(client, keys, writer, opts);
-    this.plans = new RedisPlans(client, keys, writer, opts);
-    this.history = new RedisHistory(client, keys, writer, opts);
     this.changesets = new RedisChangesets(client, keys, writer, opts);
     this.ledger = new RedisLedger(client, keys, writer, opts);
   }

@@ -74,17 +74,14 @@ export class SqliteStorage extends SqlStorage {
 
 export class SqliteBackend extends CoreBackend implements Backend {
   declare readonly storage: SqliteStorage;
-  readonly groups;
   readonly jobs;
-  readonly plans;
-  readonly history;
   readonly changesets;
   readonly ledger;
 
   constructor(opts: SqliteOptions) {
     const storage = new SqliteStorage(opts);
-    super(storage);
-    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+    super(storage, opts);
+    ({ jobs: this.jobs, changesets: this.changesets, ledger: this.ledger } =
       sqlLegacyStores(storage.db, opts, storage.changes));
   }
 
