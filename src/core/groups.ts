@@ -34,7 +34,7 @@ export class CoreGroups implements GroupStore {
     });
   }
 
-  listGroups(q: PageQuery): Promise<Page<Group>> {
+  async listGroups(q: PageQuery): Promise<Page<Group>> {
     const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, 1, ["string"])[0]);
     return this.storage.read(async (r) => pageOf(await r.groups.listGroups(after, q.limit + 1), q.limit, (g) => [g.id]));
   }
@@ -60,7 +60,7 @@ export class CoreGroups implements GroupStore {
   }
 
   /** The restore path for groups (RestoreStore.group): the record as given, replacing a stored one. */
-  restore(group: Group): Promise<void> {
+  async restore(group: Group): Promise<void> {
     checkRestoredVersion("group", group);
     return this.storage.write(async (u) => {
       const stored = await u.groups.group(group.id);

@@ -46,7 +46,7 @@ export class CoreHistory implements HistoryStore {
     });
   }
 
-  list(q: HistoryQuery): Promise<Page<HistoryEntry>> {
+  async list(q: HistoryQuery): Promise<Page<HistoryEntry>> {
     let before = q.beforeSeq ?? Number.MAX_SAFE_INTEGER;
     if (q.cursor !== undefined) {
       const bound = decodeCursor(q.cursor, 1, ["number"])[0] as number;
@@ -67,7 +67,7 @@ export class CoreHistory implements HistoryStore {
    * Seqs the log already assigned are skipped (a resumed restore is harmless); the next seq
    * becomes at least the highest restored + 1. Retention applies as to an append.
    */
-  restore(entries: HistoryEntry[]): Promise<void> {
+  async restore(entries: HistoryEntry[]): Promise<void> {
     checkRestoredEntries(entries);
     return this.storage.write(async (u) => {
       const head = await u.history.historyHead();

@@ -36,7 +36,7 @@ export class CorePlans implements PlanStore {
     });
   }
 
-  listPlans(q: Omit<ListPlansParams, "limit"> & PageQuery): Promise<Page<PlanSummary>> {
+  async listPlans(q: Omit<ListPlansParams, "limit"> & PageQuery): Promise<Page<PlanSummary>> {
     const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2, ["string", "string"]) as [string, string]);
     const filter = { sessionId: q.sessionId, status: q.status };
     return this.storage.read(async (r) => pageOf(await r.plans.listPlans(filter, after, q.limit + 1), q.limit, planSortKey));
@@ -78,7 +78,7 @@ export class CorePlans implements PlanStore {
   }
 
   /** The restore path for plans (RestoreStore.plan): the record as given (uri recomputed), replacing a stored one. */
-  restore(plan: Plan): Promise<void> {
+  async restore(plan: Plan): Promise<void> {
     checkRestoredVersion("plan", plan);
     return this.storage.write(async (u) => {
       const stored = await u.plans.plan(plan.id);
