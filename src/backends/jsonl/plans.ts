@@ -14,8 +14,8 @@
  * recognised by its hash and ignored, and so is a file with a write of the daemon's own on its way.
  * Otherwise the layout says what the file now holds and the core decides the record
  * (CorePlans.edited / removed), in a unit of work like any other write: the record, an index line
- * and the file (the person's text, as written, so a replayed journal restores it) are journaled
- * together. A file that does not parse is a warning (daemon.health) until fixed, and the last good
+ * and the person's text (`files.adopt`: journaled so that replay restores it, never written over
+ * the file meanwhile) go into one journal line. A file that does not parse is a warning (daemon.health) until fixed, and the last good
  * version stays in effect.
  */
 import type { Plan } from "../../domain/plans.js";
@@ -146,7 +146,8 @@ export class JsonlPlansPort extends MemoryPlansPort implements Model {
   override putPlan(next: Plan, prev: Plan | undefined, source?: string): void {
     super.putPlan(next, prev, source);
     const text = source ?? serializePlan(next);
-    this.files.replace(path(next.id), text);
+    if (source === undefined) this.files.replace(path(next.id), text);
+    else this.files.adopt(path(next.id), text);
     const hash = hashText(text);
     this.edits.remember(next.id, hash);
     this.names.set(fileName(next.id), next.id);
@@ -157,7 +158,7 @@ export class JsonlPlansPort extends MemoryPlansPort implements Model {
 
   override deletePlan(plan: Plan): void {
     super.deletePlan(plan);
-    if (this.vfs.exists(path(plan.id))) this.files.remove(path(plan.id));
+    this.files.remove(path(plan.id)); // also when a person removed it already: the vfs may not know yet
     this.edits.forget(plan.id);
     this.names.delete(fileName(plan.id));
     this.wrote(plan.id);
