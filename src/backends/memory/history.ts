@@ -1,20 +1,9 @@
 /** Shell history held in process: entries in seq order, the head, keys in insertion (= `n`) order. */
 import type { HistoryAppendResult, HistoryEntry } from "../../domain/history.js";
 import type { HistoryHead, HistoryReadPort, HistoryWritePort } from "../contract.js";
+import { indexOfSeq } from "./conversations.js";
 
 export const HISTORY_WRITES: ReadonlySet<string> = new Set<keyof HistoryWritePort>(["insertHistory", "dropHistoryThrough", "putHistoryKey", "pruneHistoryKeys"]);
-
-/** Index of the first entry with seq >= `seq` in an ascending list. */
-function indexOfSeq(entries: readonly HistoryEntry[], seq: number): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entries[mid].seq < seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 export class MemoryHistoryPort implements HistoryReadPort, HistoryWritePort {
   private readonly entries: HistoryEntry[] = [];

@@ -5,26 +5,12 @@
  */
 import type { Group } from "../../domain/groups.js";
 import type { GroupsReadPort, GroupsWritePort } from "../contract.js";
-import type { RedisClient } from "./client.js";
-import type { Keys } from "./keys.js";
-import type { RedisUnit } from "./unit.js";
+import { RedisPort } from "./port.js";
 
-export class RedisGroupsPort implements GroupsReadPort, GroupsWritePort {
-  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
-  constructor(
-    private readonly client: RedisClient,
-    private readonly k: Keys,
-    private readonly unit?: RedisUnit,
-  ) {}
-
-  private get writes(): RedisUnit {
-    if (!this.unit) throw new Error("a write through a read-only redis port");
-    return this.unit;
-  }
-
+export class RedisGroupsPort extends RedisPort implements GroupsReadPort, GroupsWritePort {
   async group(id: string) {
     const key = this.k.group(id);
-    const raw = this.unit ? await this.unit.guarded(key) : await this.client.call((r) => r.get(key));
+    const raw = await this.get(key);
     return raw === null ? undefined : (JSON.parse(raw) as Group);
   }
 

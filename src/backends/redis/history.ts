@@ -7,31 +7,18 @@
  */
 import type { HistoryAppendResult, HistoryEntry } from "../../domain/history.js";
 import type { HistoryHead, HistoryReadPort, HistoryWritePort } from "../contract.js";
-import type { Command, RedisClient } from "./client.js";
-import type { Keys } from "./keys.js";
-import type { RedisUnit } from "./unit.js";
+import type { Command } from "./client.js";
+import { RedisPort } from "./port.js";
 
 /** Members per ZADD: the Lua script unpacks each command onto its stack (a few thousand at most). */
 const ZADD_CHUNK = 1000;
 /** Entries read per step of a `contains` scan. */
 const SCAN_BATCH = 500;
 
-export class RedisHistoryPort implements HistoryReadPort, HistoryWritePort {
-  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
-  constructor(
-    private readonly client: RedisClient,
-    private readonly k: Keys,
-    private readonly unit?: RedisUnit,
-  ) {}
-
-  private get writes(): RedisUnit {
-    if (!this.unit) throw new Error("a write through a read-only redis port");
-    return this.unit;
-  }
-
+export class RedisHistoryPort extends RedisPort implements HistoryReadPort, HistoryWritePort {
   async historyHead(): Promise<HistoryHead> {
     const key = this.k.historySeq();
-    const raw = this.unit ? await this.unit.guarded(key) : await this.client.call((r) => r.get(key));
+    const raw = await this.get(key);
     const [lastSeq, keyed] = raw === null ? [0, 0] : raw.split(",").map(Number);
     return { lastSeq, keyed };
   }

@@ -7,28 +7,16 @@
  */
 import type { Plan, PlanSummary } from "../../domain/plans.js";
 import type { PlanFilter, PlanKey, PlansReadPort, PlansWritePort } from "../contract.js";
-import type { Command, RedisClient } from "./client.js";
-import { lexId, lexMember, type Keys } from "./keys.js";
-import type { RedisUnit } from "./unit.js";
+import type { Command } from "./client.js";
+import { lexId, lexMember } from "./keys.js";
+import { RedisPort } from "./port.js";
 
 const summary = ({ body: _body, ...rest }: Plan): PlanSummary => rest;
 
-export class RedisPlansPort implements PlansReadPort, PlansWritePort {
-  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
-  constructor(
-    private readonly client: RedisClient,
-    private readonly k: Keys,
-    private readonly unit?: RedisUnit,
-  ) {}
-
-  private get writes(): RedisUnit {
-    if (!this.unit) throw new Error("a write through a read-only redis port");
-    return this.unit;
-  }
-
+export class RedisPlansPort extends RedisPort implements PlansReadPort, PlansWritePort {
   async plan(id: string) {
     const key = this.k.plan(id);
-    const raw = this.unit ? await this.unit.guarded(key) : await this.client.call((r) => r.get(key));
+    const raw = await this.get(key);
     if (raw === null) return undefined;
     const body = await this.client.call((r) => r.get(this.k.planBody(id)));
     return { ...(JSON.parse(raw) as PlanSummary), body: body === null ? "" : (JSON.parse(body) as string) };
