@@ -1,12 +1,13 @@
 /** Shell history rules: stamping entries, the idempotency window, checks of restored entries. Pure. */
 import type { HistoryEntry, HistoryEntryInput } from "../domain/history.js";
 import { invalidParams } from "../domain/errors.js";
+import { IDEMPOTENCY_KEYS_KEPT } from "./conversations.js";
 
 /**
- * The idempotency window of history appends: the keys of the newest 1,000 keyed appends are
- * remembered, on every backend (the same number as a session's window, IDEMPOTENCY_KEYS_KEPT).
+ * The idempotency window of history appends: the keys of the newest 1,000 keyed appends to the log
+ * are remembered, on every backend (the same number as a session's window).
  */
-export const HISTORY_KEYS_KEPT = 1000;
+export const HISTORY_KEYS_KEPT = IDEMPOTENCY_KEYS_KEPT;
 
 /** Entries as stored: seqs from `firstSeq`, the caller's createdAt normalised to ISO UTC, else `now`. */
 export function stampEntries(inputs: readonly HistoryEntryInput[], firstSeq: number, now: string): HistoryEntry[] {
