@@ -461,10 +461,6 @@ export class Engine {
     await this.legacyLoop;
   }
 
-  /** Runs `fn` with no legacy file write in progress (legacy compaction and pruning). */
-  runExclusive(fn: () => Promise<void>): Promise<void> {
-    return this.chainLegacy(fn);
-  }
 
   private legacyApplier(op: Op): Applier_ {
     const a = this.legacy.get(op.k);

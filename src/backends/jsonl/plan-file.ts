@@ -22,7 +22,7 @@
 import { parse, stringify } from "yaml";
 import { PLAN_STATUSES, planUri, type Plan, type PlanStatus } from "../../domain/plans.js";
 import type { PlanEdit } from "../contract.js";
-import { decodeId, encodeId } from "./encode.js";
+import { idForFile } from "./hand-edited.js";
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const LINE_BREAK = /\r\n|\r|\n/g;
@@ -128,10 +128,7 @@ export function completePlan(p: ParsedPlan, id: string): Plan | undefined {
 
 /** The id of the plan in file `name`: the front matter's, or the one the name encodes. Throws PlanFileError. */
 export function planIdFor(name: string, parsed: ParsedPlan): string {
-  const stem = name.slice(0, -".md".length);
-  const decoded = decodeId(stem);
-  const id = parsed.id ?? (decoded !== undefined && encodeId(decoded) === stem ? decoded : undefined);
-  if (id === undefined) throw new PlanFileError("no id in the front matter, and the file name is not an encoded id");
-  if (`${encodeId(id)}.md` !== name) throw new PlanFileError(`front matter id ${JSON.stringify(id)} belongs in ${encodeId(id)}.md`);
+  const id = idForFile(name, ".md", parsed.id);
+  if (typeof id !== "string") throw new PlanFileError(id.error);
   return id;
 }
