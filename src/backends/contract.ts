@@ -58,3 +58,6 @@ export type * from "./contract/restore.js";
 export type * from "./contract/storage.js";
 export type * from "./contract/ports/conversations.js";
 export type * from "./contract/ports/jobs.js";
+export type * from "./contract/ports/groups.js";
+export type * from "./contract/ports/plans.js";
+export type * from "./contract/ports/history.js";

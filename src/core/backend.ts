@@ -3,22 +3,32 @@
  * storage primitives: each domain's operations come from src/core/, written once. A backend's
  * entry class extends this and supplies its Storage.
  */
-import type { Backend, BackendName, BackendOptions, BackendProbe, ChangeLog, Storage } from "../backends/contract.js";
+import { STORE_DEFAULTS, type Backend, type BackendName, type BackendOptions, type BackendProbe, type ChangeLog, type Storage } from "../backends/contract.js";
 import { CoreConversations } from "./conversations.js";
+import { CoreGroups } from "./groups.js";
+import { CoreHistory } from "./history.js";
 import { CoreJobs } from "./jobs.js";
+import { CorePlans } from "./plans.js";
 
-type Legacy = Omit<Backend, "name" | "conversations" | "jobs" | "changes" | "open" | "close" | "probe">;
+type Core = "name" | "conversations" | "groups" | "plans" | "history" | "jobs" | "changes" | "open" | "close" | "probe";
+type Legacy = Omit<Backend, Core>;
 
-export abstract class CoreBackend implements Pick<Backend, "name" | "conversations" | "jobs" | "changes" | "open" | "close" | "probe"> {
+export abstract class CoreBackend implements Pick<Backend, Core> {
   readonly conversations: CoreConversations;
+  readonly groups: CoreGroups;
+  readonly plans: CorePlans;
+  readonly history: CoreHistory;
   readonly jobs: CoreJobs;
 
-  /** `opts`: the store's clock and retention (runs kept per job). */
+  /** `opts`: the store's clock and retention (history entries, runs kept per job). */
   constructor(
     readonly storage: Storage,
     opts: Pick<BackendOptions, "now" | "retention">,
   ) {
     this.conversations = new CoreConversations(storage);
+    this.groups = new CoreGroups(storage);
+    this.plans = new CorePlans(storage);
+    this.history = new CoreHistory(storage, opts.retention?.historyEntries ?? STORE_DEFAULTS.historyEntries);
     this.jobs = new CoreJobs(storage, opts);
   }
 

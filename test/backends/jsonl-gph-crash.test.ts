@@ -15,7 +15,7 @@ const make = (dir: string, historyEntries?: number) =>
 
 /** "Kills" `b`: its watcher stops (a dead process watches nothing), nothing is closed or flushed, the lock goes. */
 async function crash(b: JsonlBackend, dir: string): Promise<void> {
-  await b.plans.beforeClose();
+  await b.storage.ports.plans.stop();
   await fs.rm(join(dir, "agentstate.lock"));
 }
 
@@ -28,7 +28,7 @@ async function writeEverything(b: JsonlBackend, dir: string) {
   await b.plans.savePlan({ id: "p", status: "approved" });
   await b.plans.savePlan({ id: "gone", title: "Gone" });
   await b.plans.deletePlan("gone");
-  await b.engine.settled();
+  await b.engine.applyNow(); // the files hold every acknowledged write
   await fs.writeFile(join(dir, "plans", "p.md"), (await fs.readFile(join(dir, "plans", "p.md"), "utf8")).replace("a\r\nb", "hand edited"));
   for (let i = 0; i < 50 && (await b.plans.getPlan("p")).version < 3; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal((await b.plans.getPlan("p")).version, 3);
@@ -100,7 +100,7 @@ test("jsonl history: retention rewrites history.jsonl, keeps the newest N and th
     for (let i = 0; i < 40; i++) await b.history.append([{ command: `a${i}` }, { command: `b${i}` }]);
     await b.history.append(Array.from({ length: 300 }, (_, i) => ({ command: `big${i}` })));
     await b.history.append([{ command: "last" }]);
-    await b.engine.runExclusive(async () => {}); // the pruning queued by the appends has run
+    await b.engine.applyNow(); // the pruning done by the appends is in the file
     const lines = (await fs.readFile(join(dir, "history.jsonl"), "utf8")).split("\n").length - 1;
     assert.ok(lines <= 5 + 64 + 1, `history.jsonl was pruned (${lines} lines)`);
     const expected = ["big296", "big297", "big298", "big299", "last"];

@@ -18,7 +18,7 @@ const make = (dir: string, runsPerJob?: number) =>
 /** "Kills" `b`: its watchers stop (a dead process watches nothing), nothing is closed or flushed, the lock goes. */
 async function crash(b: JsonlBackend, dir: string): Promise<void> {
   await b.jobsWatch.stop();
-  await b.plans.beforeClose();
+  await b.storage.ports.plans.stop();
   await fs.rm(join(dir, "agentstate.lock"));
 }
 

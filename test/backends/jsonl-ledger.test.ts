@@ -27,7 +27,7 @@ const openAt = async (dataDir: string) => {
  */
 const crash = async (b: JsonlBackend, dataDir: string) => {
   await b.engine.settled();
-  await b.plans.beforeClose();
+  await b.storage.ports.plans.stop();
   rmSync(join(dataDir, "agentstate.lock"), { force: true });
 };
 const fileLines = (dataDir: string) => readFileSync(join(dataDir, "ledger.jsonl"), "utf8").split("\n").filter((l) => l !== "");

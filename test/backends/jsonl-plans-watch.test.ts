@@ -81,7 +81,7 @@ test("plan file format: titles and bodies round-trip exactly", () => {
 test("plans watch: a hand edit of body, title and status shows within 1 s as plan.saved, and the file is left as written", async (t) => {
   const o = await open(t);
   await o.b.plans.savePlan({ id: "p1", title: "Original", body: "line one\n", sessionId: "s1" });
-  await o.b.engine.settled();
+  await o.b.engine.applyNow();
   const head = await o.b.changes.head();
   const path = o.file("p1.md");
   const edited = (await fs.readFile(path, "utf8")).replace("status: draft", "status: approved").replace("# Original", "# Edited title").replace("line one\n", "line one\r\nline two");
@@ -127,7 +127,7 @@ test("plans watch: a new file appears (id from the name or the front matter); a 
 test("plans watch: a broken file is a warning and the last good version stays; fixing it clears the warning", async (t) => {
   const o = await open(t);
   const good = await o.b.plans.savePlan({ id: "g", title: "Good", body: "good body" });
-  await o.b.engine.settled();
+  await o.b.engine.applyNow();
   const path = o.file("g.md");
   const text = await fs.readFile(path, "utf8");
   const broken = [

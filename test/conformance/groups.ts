@@ -4,6 +4,7 @@ import { test } from "node:test";
 import type { Backend } from "../../src/backends/contract.js";
 import type { Change } from "../../src/domain/changes.js";
 import type { Suite } from "./harness.js";
+import { restorePath } from "./restore-path.js";
 
 const ODD_IDS = ["../../etc/passwd", "a/b", "telegram:123", "telegram_123", "ünï cödé 🦊", "CON", ".", "..", "a\\b", " spaced "];
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -104,10 +105,10 @@ export function groupsConformance(s: Suite): void {
       assert.equal(one.nextCursor, null);
     };
     await check(f.backend);
-    // code point order: "Z" < "a" < "é" < "\uFF5E" < "🦊" (an astral char sorts after every BMP char)
-    for (const id of ["🦊", "\uFF5E", "é", "a", "Z"]) await f.backend.groups.putGroup({ id });
+    // code point order: "Z" < "a" < "é" < CJK < private use < "\uFF5E" < "🦊" (an astral char sorts after every BMP char)
+    for (const id of ["🦊", "\uFF5E", "é", "a", "Z", "\u65E5\u672C", "\u4E2D", "\uE000", "g\u{1F98A}", "g\uFF5E"]) await f.backend.groups.putGroup({ id });
     const all = (await allIds(f.backend, 3)).ids;
-    assert.deepEqual(all, ["Z", "a", ...ids, "é", "\uFF5E", "🦊"]);
+    assert.deepEqual(all, ["Z", "a", ...ids, "g\uFF5E", "g\u{1F98A}", "é", "\u4E2D", "\u65E5\u672C", "\uE000", "\uFF5E", "🦊"]);
     if (s.caps.durable) assert.deepEqual((await allIds(await f.reopen(), 4)).ids, all);
   });
 
@@ -179,5 +180,32 @@ export function groupsConformance(s: Suite): void {
       ["groups", "group.saved", "c", 3],
       ["groups", "group.deleted", "c", 3],
     ]);
+  });
+
+  test("groups: restore writes the record as it was (times, version, history), replaces a stored one, and records group.saved", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    const restore = restorePath(b);
+    const start = await b.changes.head();
+    const old = {
+      id: "imported", currentSessionId: "s9", history: ["s1", "s2"], lastRolloverAt: "2024-05-06T07:08:09.010Z", metadata: { from: "picoclaw" },
+      createdAt: "2024-01-02T03:04:05.006Z", updatedAt: "2024-05-06T07:08:09.010Z", version: 7,
+    };
+    await restore.group(old);
+    assert.deepEqual(await b.groups.getGroup("imported"), old);
+    await restore.group(old); // a resumed restore leaves one copy
+    assert.deepEqual((await b.groups.listGroups({ limit: 10 })).items, [old]);
+    const next = await b.groups.putGroup({ id: "imported", metadata: { local: true }, expectedVersion: 7 });
+    assert.deepEqual([next.version, next.createdAt, next.history], [8, old.createdAt, old.history]);
+    const replaced = { ...old, history: [], version: 2 };
+    delete (replaced as Partial<typeof old>).currentSessionId;
+    await restore.group(replaced);
+    assert.deepEqual(await b.groups.getGroup("imported"), replaced);
+    await assert.rejects(restore.group({ ...old, id: "bad", version: 0 }), { code: "INVALID_PARAMS" });
+    const changes = (await changesAfter(b, start)).map((c) => [c.type, c.id, c.version, (c.data as { restored?: boolean } | undefined)?.restored]);
+    assert.deepEqual(changes, [
+      ["group.saved", "imported", 7, true], ["group.saved", "imported", 7, true], ["group.saved", "imported", 8, undefined], ["group.saved", "imported", 2, true],
+    ]);
+    if (s.caps.durable) assert.deepEqual(await (await f.reopen()).groups.getGroup("imported"), replaced);
   });
 }

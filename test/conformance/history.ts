@@ -4,6 +4,7 @@ import { test } from "node:test";
 import type { Backend, HistoryQuery } from "../../src/backends/contract.js";
 import type { HistoryEntry, HistoryEntryInput } from "../../src/domain/history.js";
 import type { Suite } from "./harness.js";
+import { restorePath } from "./restore-path.js";
 
 const NASTY = [
   "echo 'a\nb'",
@@ -184,5 +185,53 @@ export function historyConformance(s: Suite): void {
       ["history", "history.appended", "2", { firstSeq: 2, lastSeq: 4 }],
     ]);
     assert.ok(!JSON.stringify(changes).includes("SECRET"));
+  });
+
+  test("history: the idempotency window is the newest 1,000 keys, at its edge", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    const first = await b.history.append([{ command: "k0" }], "key-0");
+    const later: Array<{ firstSeq: number; lastSeq: number }> = [];
+    for (let from = 1; from < 1000; from += 50) {
+      const batch = range(from, Math.min(from + 49, 999)).map((i) => b.history.append([{ command: `k${i}` }], `key-${i}`));
+      later.push(...(await Promise.all(batch)));
+    }
+    // 1,000 keys so far: the oldest is still remembered
+    assert.deepEqual(await b.history.append([{ command: "again" }], "key-0"), first);
+    await b.history.append([{ command: "k1000" }], "key-1000");
+    // the 1,001st key pushed key-0 out; key-1 is now the oldest remembered
+    assert.deepEqual(await b.history.append([{ command: "again" }], "key-1"), later[0]);
+    const b2 = s.caps.durable ? await f.reopen() : b;
+    assert.deepEqual(await b2.history.append([{ command: "again" }], "key-1"), later[0]);
+    assert.deepEqual(await b2.history.append([{ command: "k0 again" }], "key-0"), { firstSeq: 1002, lastSeq: 1002 });
+  });
+
+  test("history: restore writes entries with their own seqs and times; the next seq follows the highest", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    const restore = restorePath(b);
+    const start = await b.changes.head();
+    const old: HistoryEntry[] = [
+      { seq: 3, command: "git status", createdAt: "2023-01-01T00:00:00.000Z", cwd: "/src", exitCode: 0, host: "h1" },
+      { seq: 7, command: "echo 'a\nb'", createdAt: "2023-01-02T00:00:00.000Z", sessionId: "s1" },
+      { seq: 40, command: "make", createdAt: "2023-01-03T00:00:00.000Z", exitCode: 2 },
+    ];
+    await restore.history(old);
+    assert.deepEqual((await b.history.list({ limit: 10 })).items, old);
+    await restore.history(old); // a resumed restore adds nothing
+    assert.deepEqual((await b.history.list({ limit: 2 })).items, old.slice(1));
+    assert.deepEqual((await b.history.list({ limit: 10, contains: "echo" })).items, [old[1]]);
+    assert.deepEqual(await appendCommands(b, ["after"]), { firstSeq: 41, lastSeq: 41 });
+    await assert.rejects(restore.history([{ seq: 50, command: "x", createdAt: old[0].createdAt }, { seq: 50, command: "y", createdAt: old[0].createdAt }]), { code: "INVALID_PARAMS" });
+    const changes = (await b.changes.since(start, 100)).changes.map((c) => [c.type, c.data]);
+    assert.deepEqual(changes, [
+      ["history.appended", { firstSeq: 3, lastSeq: 40, restored: true }],
+      ["history.appended", { firstSeq: 41, lastSeq: 41 }],
+    ]);
+    if (s.caps.durable) {
+      const b2 = await f.reopen();
+      assert.deepEqual(seqs((await b2.history.list({ limit: 10 })).items), [3, 7, 40, 41]);
+      assert.deepEqual(await appendCommands(b2, ["next"]), { firstSeq: 42, lastSeq: 42 });
+    }
   });
 }

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import type { Backend } from "../../src/backends/contract.js";
 import { planIdFromUri, type PlanStatus } from "../../src/domain/plans.js";
 import type { Suite } from "./harness.js";
+import { restorePath } from "./restore-path.js";
 
 const ODD_IDS = ["../../etc/passwd", "a/b", "telegram:123", "telegram_123", "ünï cödé 🦊", "CON", ".", "..", "a\\b", " spaced ", "50%", "q?x#y"];
 const STATUSES: PlanStatus[] = ["draft", "pending", "approved", "rejected"];
@@ -138,5 +139,47 @@ export function plansConformance(s: Suite): void {
     ]);
     assert.deepEqual(changes[1].data, { status: "approved" });
     assert.ok(!JSON.stringify(changes).includes("SECRET"));
+  });
+
+  test("plans: ties in createdAt list by id descending in code point order (astral, private use, CJK)", async (t) => {
+    const f = await s.open(t);
+    const ids = ["a\uFF5E", "a\u{1F98A}", "\u4E2D", "\u65E5\u672C", "z", "a\uE000", "a"];
+    for (const id of ids) await f.backend.plans.savePlan({ id, title: "same instant" });
+    const order = ["\u65E5\u672C", "\u4E2D", "z", "a\u{1F98A}", "a\uFF5E", "a\uE000", "a"];
+    assert.notDeepEqual([...ids].sort().reverse(), order, "UTF-16 code unit order would differ");
+    assert.deepEqual(await allPlans(f.backend, {}, 2), order);
+    assert.deepEqual(await allPlans(f.backend, { status: "draft" }, 3), order);
+    if (s.caps.durable) assert.deepEqual(await allPlans(await f.reopen(), {}, 4), order);
+  });
+
+  test("plans: restore writes the plan as it was (times, version, status, body), replaces a stored one, and lists it by its createdAt", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    const restore = restorePath(b);
+    f.clock.advance(1000);
+    await b.plans.savePlan({ id: "fresh", title: "Made here" });
+    const start = await b.changes.head();
+    const old = {
+      id: "old", title: "Imported", slug: "imported", body: BODY, status: "approved" as const, sessionId: "s1",
+      createdAt: "2020-01-01T00:00:00.000Z", updatedAt: "2021-02-03T04:05:06.007Z", version: 5, uri: "agentstate://plans/old",
+    };
+    await restore.plan(old);
+    assert.deepEqual(await b.plans.getPlan("old"), old);
+    await restore.plan(old);
+    assert.deepEqual(await allPlans(b, {}, 10), ["fresh", "old"]);
+    assert.deepEqual(await allPlans(b, { status: "approved" }, 10), ["old"]);
+    // restored again with another createdAt, status and session: every listing follows
+    const moved = { ...old, status: "draft" as const, sessionId: "s2", createdAt: "2999-01-01T00:00:00.000Z", body: "short", version: 6 };
+    await restore.plan(moved);
+    assert.deepEqual(await b.plans.getPlan("old"), moved);
+    assert.deepEqual(await allPlans(b, {}, 10), ["old", "fresh"]);
+    assert.deepEqual(await allPlans(b, { status: "approved" }, 10), []);
+    assert.deepEqual(await allPlans(b, { sessionId: "s1" }, 10), []);
+    assert.deepEqual(await allPlans(b, { sessionId: "s2", status: "draft" }, 10), ["old"]);
+    const saved = await b.plans.savePlan({ id: "old", status: "pending", expectedVersion: 6 });
+    assert.deepEqual([saved.version, saved.createdAt, saved.body], [7, moved.createdAt, "short"]);
+    const changes = (await b.changes.since(start, 100)).changes.map((c) => [c.type, c.id, c.version, (c.data as { restored?: boolean } | undefined)?.restored]);
+    assert.deepEqual(changes, [["plan.saved", "old", 5, true], ["plan.saved", "old", 5, true], ["plan.saved", "old", 6, true], ["plan.saved", "old", 7, undefined]]);
+    if (s.caps.durable) assert.deepEqual(await (await f.reopen()).plans.getPlan("old"), saved);
   });
 }

@@ -30,7 +30,7 @@ export interface GroupStore {
   /**
    * Groups ordered by id ascending in Unicode code point order (= UTF-8 byte order, what SQL's
    * C collation and Redis sorted sets give), keyset-paged on the id: stable while groups change.
-   * See `compareIds` in backends/common/groups.ts.
+   * See `compareCodePoints` in domain/order.ts.
    */
   listGroups(query: PageQuery): Promise<Page<Group>>;
   /** Removes the group record only. NOT_FOUND, CONFLICT. */

@@ -29,7 +29,7 @@ export interface PlanStore {
   /** NOT_FOUND if absent. (Lookup by uri is derived above the backend with planIdFromUri.) */
   getPlan(id: string): Promise<Plan>;
   /**
-   * Plans without their bodies, newest `createdAt` first (ties: id descending, plain string order),
+   * Plans without their bodies, newest `createdAt` first (ties: id descending, code point order),
    * keyset-paged on (createdAt, id); filter by `sessionId` and/or `status`. Ordering by creation
    * keeps pages stable while plans are edited or approved.
    */

@@ -19,12 +19,18 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
+import type { GroupsReadPort, GroupsWritePort } from "./ports/groups.js";
+import type { HistoryReadPort, HistoryWritePort } from "./ports/history.js";
 import type { JobsReadPort, JobsWritePort } from "./ports/jobs.js";
+import type { PlansReadPort, PlansWritePort } from "./ports/plans.js";
 
 /** What every port read sees, in `read` and in `write`. */
 export interface ReadPorts {
   readonly conversations: ConversationsReadPort;
   readonly jobs: JobsReadPort;
+  readonly groups: GroupsReadPort;
+  readonly plans: PlansReadPort;
+  readonly history: HistoryReadPort;
 }
 
 /**
@@ -40,6 +46,9 @@ export interface UnitOfWork extends ReadPorts {
   readonly origin: string;
   readonly conversations: ConversationsReadPort & ConversationsWritePort;
   readonly jobs: JobsReadPort & JobsWritePort;
+  readonly groups: GroupsReadPort & GroupsWritePort;
+  readonly plans: PlansReadPort & PlansWritePort;
+  readonly history: HistoryReadPort & HistoryWritePort;
   /** Records a change in the same atomic unit as the writes (SPEC §4). */
   change(change: ChangeInput): void;
 }

@@ -43,6 +43,12 @@ export interface Files {
   cut(path: string, size: number): void;
   replace(path: string, text: string): void;
   remove(path: string): void;
+  /**
+   * Journals a replacement of `path` by `text` that the file already holds (a person wrote it):
+   * replay after a crash restores it, but nothing is written now, so a later edit or deletion by
+   * that person is never overwritten by it.
+   */
+  adopt(path: string, text: string): void;
 }
 
 /** A part of the model (one domain's port, the change log) that can be rebuilt from the files. */
@@ -131,6 +137,7 @@ export class Engine {
       cut: op((j, path: string, size: number) => this.vfs.cut(path, size, j)),
       replace: op((j, path: string, text: string) => this.vfs.replace(path, text, j)),
       remove: op((j, path: string) => this.vfs.remove(path, j)),
+      adopt: op((_j, path: string, text: string): FileOp => ({ t: "r", p: path, d: text })),
     };
   }
 
@@ -454,10 +461,6 @@ export class Engine {
     await this.legacyLoop;
   }
 
-  /** Runs `fn` with no legacy file write in progress (legacy compaction and pruning). */
-  runExclusive(fn: () => Promise<void>): Promise<void> {
-    return this.chainLegacy(fn);
-  }
 
   private legacyApplier(op: Op): Applier_ {
     const a = this.legacy.get(op.k);

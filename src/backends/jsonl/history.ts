@@ -2,241 +2,182 @@
  * jsonl shell history: `history.jsonl`, one entry per line in seq order, and `history.idem.jsonl`,
  * one `{ key, firstSeq, lastSeq }` line per append that carried an idempotency key.
  *
- * Memory (P7: it must not grow with the data): the last assigned seq, the file's size and line
- * count, a sparse index (the byte offset of every 256th line, ~50 pairs at the default retention)
- * and the newest 1,000 idempotency keys. Entries are read from the file: a page reads the index
- * segments from its bound backwards, so `tail`-like lists cost O(limit), not O(file).
+ * Memory (P7: it must not grow with the data): the head, the file's line count, a sparse index
+ * (the byte offset of every 256th line) and the kept idempotency keys. Entries are read from the
+ * file through the vfs: a page reads backwards from the index entry past its bound, so `tail`-like
+ * lists cost O(limit), not O(file).
  *
- * Retention: seqs are dense, so "the newest N" is exactly seq > lastSeq − N; reads never return
- * older lines, which makes the pruning part of the append itself. The file is rewritten without
- * those lines (temp file, fsync, rename) once it holds N + max(N/4, 64) lines, inside
- * `runExclusive`, with the newest line always kept so that the last seq survives a reopen.
+ * Retention: the core lists nothing at or below its floor, so dropping entries only records the
+ * floor; once the file holds more than max(kept / 4, 64) lines below it, a maintenance unit
+ * (`compact`, run by JsonlStorage after the append) replaces the file with the lines above it. The
+ * newest line is always kept, so the last seq survives a reopen.
  */
-import { promises as fs } from "node:fs";
-import type { HistoryAppendResult, HistoryEntry, HistoryEntryInput } from "../../domain/history.js";
-import type { BackendOptions, HistoryQuery, HistoryStore, Page } from "../contract.js";
-import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../../core/paging.js";
-import type { JsonlChangeLog } from "./changes.js";
-import type { JsonlDomain } from "./domain.js";
-import type { Engine } from "./engine.js";
-import { readLinesBackward, repairTornTail, writeFileAtomic } from "./files.js";
-import type { Op } from "./journal.js";
+import type { HistoryAppendResult, HistoryEntry } from "../../domain/history.js";
+import type { HistoryHead, HistoryReadPort, HistoryWritePort } from "../contract.js";
+import type { Files, Model } from "./engine.js";
+import { allLines, linesBackward, type Line } from "./lines.js";
+import type { ReadableFile, Vfs } from "./vfs.js";
 
-interface AppendOp extends Op {
-  k: "hist";
-  e: HistoryEntry[];
-}
-interface IdemOp extends Op {
-  k: "histidem";
-  key: string;
-  r: HistoryAppendResult;
-}
-
+const PATH = "history.jsonl";
+const KEYS_PATH = "history.idem.jsonl";
 const STRIDE = 256;
-const IDEMPOTENCY_KEYS_KEPT = 1000;
+const SLACK = 64;
 
-/** Calls `fn` with every complete line of `data` (a buffer starting at a line) and its offset. */
-function eachLine(data: Buffer, base: number, fn: (line: Buffer, offset: number) => void): number {
-  let start = 0;
-  for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
-    if (nl > start) fn(data.subarray(start, nl), base + start);
-    start = nl + 1;
-  }
-  return start; // bytes consumed
+interface KeyLine extends HistoryAppendResult {
+  key: string;
 }
 
-const seqOf = (line: Buffer): number => (JSON.parse(line.toString("utf8")) as HistoryEntry).seq;
+const seqOf = (line: Line): number => (JSON.parse(line.text) as HistoryEntry).seq;
 
-export class JsonlHistory implements HistoryStore, JsonlDomain {
-  private lastSeq = 0;
-  private fileLast = 0;
-  private fileSize = 0;
+export class JsonlHistoryPort implements HistoryReadPort, HistoryWritePort, Model {
+  private head: HistoryHead = { lastSeq: 0, keyed: 0 };
   private lines = 0;
   private index: Array<[seq: number, offset: number]> = [];
-  private readonly idem = new Map<string, HistoryAppendResult>();
-  private idemFileLast = 0;
-  /** Bumped before and after a rewrite of the file: a read that saw it change is retried. */
+  /** Seqs at or below this are dropped (known since the last drop; 0 after a load). */
+  private floor = 0;
+  private readonly keys = new Map<string, HistoryAppendResult>();
+  private keyLines = 0;
+  /** Bumped by every replacement of the file: a read that saw it change runs again. */
   private generation = 0;
-  private compaction?: Promise<void>;
-  private readonly path: string;
-  private readonly idemPath: string;
 
   constructor(
-    protected readonly engine: Engine,
-    protected readonly opts: BackendOptions,
-    protected readonly changes: JsonlChangeLog,
-  ) {
-    this.path = engine.path("history.jsonl");
-    this.idemPath = engine.path("history.idem.jsonl");
-    engine.register<AppendOp>("hist", {
-      memory: (op) => void (this.lastSeq = Math.max(this.lastSeq, op.e[op.e.length - 1].seq)),
-      files: async (op, io) => {
-        const fresh = op.e.filter((e) => e.seq > this.fileLast); // replayed entries are already there
-        if (fresh.length === 0) return;
-        let text = "";
-        for (const e of fresh) {
-          const line = JSON.stringify(e) + "\n";
-          if (this.lines % STRIDE === 0) this.index.push([e.seq, this.fileSize]);
-          this.fileSize += Buffer.byteLength(line);
-          this.lines++;
-          text += line;
-        }
-        io.append(this.path, text);
-        this.fileLast = fresh[fresh.length - 1].seq;
-      },
-    });
-    engine.register<IdemOp>("histidem", {
-      memory: (op) => {
-        this.idem.delete(op.key);
-        this.idem.set(op.key, op.r);
-        if (this.idem.size > IDEMPOTENCY_KEYS_KEPT) this.idem.delete(this.idem.keys().next().value as string);
-      },
-      files: async (op, io) => {
-        if (op.r.lastSeq <= this.idemFileLast) return;
-        io.append(this.idemPath, JSON.stringify({ key: op.key, ...op.r }) + "\n");
-        this.idemFileLast = op.r.lastSeq;
-      },
-    });
-  }
-
-  private get keep(): number {
-    return retentionOf(this.opts).historyEntries;
-  }
+    private readonly vfs: Vfs,
+    private readonly files: Files,
+    /** The number of keys the core keeps, for rewriting the key file. */
+    private readonly keysKept: number,
+  ) {}
 
   async load(): Promise<void> {
-    await repairTornTail(this.path);
-    this.rebuild(await fs.readFile(this.path).catch(() => Buffer.alloc(0)));
-    this.lastSeq = this.fileLast;
-    await repairTornTail(this.idemPath);
-    const lines = await readLinesBackward(this.idemPath, () => this.idem.size >= IDEMPOTENCY_KEYS_KEPT);
-    for (const line of lines.reverse()) {
-      const { key, firstSeq, lastSeq } = JSON.parse(line.text) as { key: string } & HistoryAppendResult;
-      this.idem.delete(key);
-      this.idem.set(key, { firstSeq, lastSeq });
-      this.idemFileLast = Math.max(this.idemFileLast, lastSeq);
+    await this.vfs.know(PATH, KEYS_PATH);
+    const lines = await this.readLines(PATH);
+    this.rebuild(lines);
+    this.floor = 0;
+    this.keys.clear();
+    const keyLines = await this.readLines(KEYS_PATH);
+    for (const line of keyLines) {
+      const { key, firstSeq, lastSeq } = JSON.parse(line.text) as KeyLine;
+      this.keys.delete(key);
+      this.keys.set(key, { firstSeq, lastSeq });
     }
+    for (const k of this.keys.keys()) {
+      if (this.keys.size <= this.keysKept) break;
+      this.keys.delete(k);
+    }
+    this.keyLines = keyLines.length;
+    this.head = { lastSeq: lines.length > 0 ? seqOf(lines[lines.length - 1]) : 0, keyed: keyLines.length };
   }
 
-  /** Rebuilds the index and counters from the whole file's content. */
-  private rebuild(data: Buffer): void {
-    this.index = [];
-    this.lines = 0;
-    let last = 0;
-    this.fileSize = eachLine(data, 0, (line, offset) => {
-      last = seqOf(line);
-      if (this.lines % STRIDE === 0) this.index.push([last, offset]);
-      this.lines++;
-    });
-    this.fileLast = Math.max(this.fileLast, last);
-  }
-
-  async beforeClose(): Promise<void> {
-    await this.compaction;
-  }
-
-  async append(inputs: HistoryEntryInput[], idempotencyKey?: string): Promise<HistoryAppendResult> {
-    const previous = idempotencyKey === undefined ? undefined : this.idem.get(idempotencyKey);
-    if (previous) return { ...previous };
-    const now = this.opts.now().toISOString();
-    const firstSeq = this.lastSeq + 1;
-    const entries = inputs.map((input, i): HistoryEntry => {
-      const { createdAt, ...fields } = structuredClone(input);
-      return { seq: firstSeq + i, ...fields, createdAt: createdAt === undefined ? now : new Date(createdAt).toISOString() };
-    });
-    const result = { firstSeq, lastSeq: firstSeq + entries.length - 1 };
-    const ops: Op[] = [{ k: "hist", e: entries } as AppendOp];
-    if (idempotencyKey !== undefined) ops.push({ k: "histidem", key: idempotencyKey, r: result } as IdemOp);
-    ops.push(this.changes.op({ domain: "history", type: "history.appended", id: String(firstSeq), data: { ...result } }));
-    await this.engine.tx(ops);
-    this.maybeCompact();
-    return { ...result };
-  }
-
-  private maybeCompact(): void {
-    if (this.compaction || this.lines <= this.keep + Math.max(Math.ceil(this.keep / 4), 64)) return;
-    this.compaction = this.engine
-      .runExclusive(() => this.compact())
-      .catch((err: unknown) => this.opts.log?.warn("jsonl history: pruning history.jsonl failed; it is retried after the next append", { error: String(err) }))
-      .finally(() => {
-        this.compaction = undefined;
-      });
-  }
-
-  /** Runs with no write in progress and every applied write in the files. */
-  private async compact(): Promise<void> {
-    const floor = Math.min(this.fileLast - this.keep, this.fileLast - 1);
-    await this.engine.io.forget(this.path); // its open append handle would point at the old file
-    const data = await fs.readFile(this.path);
-    let from = data.length;
-    eachLine(data, 0, (line, offset) => {
-      if (from === data.length && seqOf(line) > floor) from = offset;
-    });
-    if (from === 0) return;
-    const kept = data.subarray(from);
-    this.generation++;
+  private async readLines(path: string): Promise<Line[]> {
+    const f = await this.vfs.open(path);
+    if (!f) return [];
     try {
-      await writeFileAtomic(this.path, kept);
-      this.rebuild(kept);
+      return await allLines(f);
     } finally {
-      this.generation++;
+      await f.close();
     }
-    const keys = [...this.idem].filter(([, r]) => r.lastSeq <= this.idemFileLast);
-    await this.engine.io.forget(this.idemPath);
-    await writeFileAtomic(this.idemPath, keys.map(([key, r]) => JSON.stringify({ key, ...r }) + "\n").join(""));
   }
 
-  async list(q: HistoryQuery): Promise<Page<HistoryEntry>> {
-    const fromCursor = q.cursor === undefined ? Infinity : Number(decodeCursor(q.cursor, 1)[0]);
-    const before = Math.min(q.beforeSeq ?? Infinity, fromCursor);
-    await this.engine.settled();
+  /** The index and line count of a file holding `lines` (offsets as in that file). */
+  private rebuild(lines: readonly Line[]): void {
+    this.index = [];
+    for (let i = 0; i < lines.length; i += STRIDE) this.index.push([seqOf(lines[i]), lines[i].offset]);
+    this.lines = lines.length;
+    this.generation++;
+  }
+
+  async historyHead() {
+    return { ...this.head };
+  }
+
+  async historyKey(key: string) {
+    const r = this.keys.get(key);
+    return r && { ...r };
+  }
+
+  async historyBefore(before: number, above: number, limit: number, contains?: string): Promise<HistoryEntry[]> {
     for (;;) {
       const generation = this.generation;
-      if (generation % 2 === 1) {
-        await this.compaction;
-        continue;
+      const index = this.index;
+      const file = await this.vfs.open(PATH);
+      if (!file) return [];
+      try {
+        if (generation !== this.generation) continue; // replaced while it was being opened
+        return await this.scan(file, index, before, above, limit, contains);
+      } finally {
+        await file.close();
       }
-      const page = await this.read(before, q.limit, q.contains);
-      if (generation === this.generation) return page;
     }
   }
 
-  /** The newest `limit` retained entries below `before` (matching `contains`), walking index segments backwards. */
-  private async read(before: number, limit: number, contains: string | undefined): Promise<Page<HistoryEntry>> {
-    const index = this.index;
-    const size = this.fileSize;
-    const floor = this.fileLast - this.keep; // seqs at or below it are pruned
-    let i = index.length - 1;
-    while (i >= 0 && index[i][0] >= before) i--;
-    const newestFirst: HistoryEntry[] = [];
-    let more = false;
-    if (i < 0) return { items: [], nextCursor: null };
-    const fh = await fs.open(this.path, "r");
-    try {
-      scan: for (; i >= 0; i--) {
-        const start = index[i][1];
-        const end = i + 1 < index.length ? Math.min(index[i + 1][1], size) : size;
-        if (start >= end) continue;
-        const buf = Buffer.alloc(end - start);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, start);
-        const segment: HistoryEntry[] = [];
-        eachLine(buf.subarray(0, bytesRead), start, (line) => void segment.push(JSON.parse(line.toString("utf8")) as HistoryEntry));
-        for (let j = segment.length - 1; j >= 0; j--) {
-          const e = segment[j];
-          if (e.seq >= before) continue;
-          if (e.seq <= floor) break scan;
-          if (contains !== undefined && !e.command.includes(contains)) continue;
-          if (newestFirst.length === limit) {
-            more = true;
-            break scan;
-          }
-          newestFirst.push(e);
-        }
-      }
-    } finally {
-      await fh.close();
+  private async scan(file: ReadableFile, index: ReadonlyArray<[number, number]>, before: number, above: number, limit: number, contains?: string): Promise<HistoryEntry[]> {
+    const next = index.find(([seq]) => seq >= before);
+    const end = next === undefined ? file.size : next[1];
+    const view: ReadableFile = { size: end, read: (b, o, l, p) => file.read(b, o, l, p), close: async () => {} };
+    const out: HistoryEntry[] = [];
+    await linesBackward(view, (line) => {
+      const e = JSON.parse(line.text) as HistoryEntry;
+      if (e.seq <= above) return true;
+      if (e.seq < before && (contains === undefined || e.command.includes(contains))) out.push(e);
+      return out.length >= limit;
+    });
+    return out;
+  }
+
+  insertHistory(entries: HistoryEntry[], head: HistoryHead): void {
+    const texts = entries.map((e) => JSON.stringify(e) + "\n");
+    let offset = this.files.append(PATH, texts.join(""));
+    for (const [i, text] of texts.entries()) {
+      if (this.lines % STRIDE === 0) this.index.push([entries[i].seq, offset]);
+      this.lines++;
+      offset += Buffer.byteLength(text);
     }
-    const items = newestFirst.reverse();
-    return { items, nextCursor: more ? encodeCursor([items[0].seq]) : null };
+    this.head = { ...head };
+  }
+
+  dropHistoryThrough(seq: number): void {
+    this.floor = Math.max(this.floor, seq);
+  }
+
+  /** Whether the file holds enough dropped lines to be worth rewriting (see `compact`). */
+  get compactionDue(): boolean {
+    const kept = this.head.lastSeq - this.floor;
+    return this.floor > 0 && this.lines - kept > Math.max(Math.ceil(kept / 4), SLACK);
+  }
+
+  /**
+   * Read phase of a maintenance unit: the lines above the floor (always the newest); returns the
+   * write that replaces the file with them, or undefined when there is nothing to drop.
+   */
+  async compact(): Promise<(() => void) | undefined> {
+    if (!this.compactionDue) return undefined;
+    const floor = Math.min(this.floor, this.head.lastSeq - 1);
+    const lines = await this.readLines(PATH);
+    const from = lines.findIndex((l) => seqOf(l) > floor);
+    if (from <= 0) return undefined;
+    const kept = lines.slice(from);
+    return () => {
+      const text = kept.map((l) => l.text + "\n").join("");
+      this.files.replace(PATH, text);
+      const base = kept[0].offset;
+      this.rebuild(kept.map((l) => ({ text: l.text, offset: l.offset - base })));
+    };
+  }
+
+  putHistoryKey(key: string, result: HistoryAppendResult, _n: number): void {
+    this.keys.delete(key);
+    this.keys.set(key, { ...result });
+    this.files.append(KEYS_PATH, JSON.stringify({ key, ...result } satisfies KeyLine) + "\n");
+    this.keyLines++;
+  }
+
+  pruneHistoryKeys(keep: number, _newest: number): void {
+    for (const k of this.keys.keys()) {
+      if (this.keys.size <= keep) break;
+      this.keys.delete(k);
+    }
+    if (this.keyLines <= 2 * keep + SLACK) return;
+    const text = [...this.keys].map(([key, r]) => JSON.stringify({ key, ...r } satisfies KeyLine) + "\n").join("");
+    this.files.replace(KEYS_PATH, text);
+    this.keyLines = this.keys.size;
   }
 }

@@ -5,10 +5,7 @@
 import type { Backend } from "../contract.js";
 import { CoreBackend } from "../../core/backend.js";
 import { JsonlStorage, type JsonlOptions } from "./storage.js";
-import { JsonlGroups } from "./groups.js";
 import { JobsWatch } from "./jobs-watch.js";
-import { JsonlPlans } from "./plans.js";
-import { JsonlHistory } from "./history.js";
 import { JsonlChangesets } from "./changesets.js";
 import { JsonlLedger } from "./ledger.js";
 import type { Engine } from "./engine.js";
@@ -17,9 +14,6 @@ export { FORMAT, type JsonlOptions } from "./storage.js";
 
 export class JsonlBackend extends CoreBackend implements Backend {
   declare readonly storage: JsonlStorage;
-  readonly groups: JsonlGroups;
-  readonly plans: JsonlPlans;
-  readonly history: JsonlHistory;
   readonly changesets: JsonlChangesets;
   readonly ledger: JsonlLedger;
   /** Hand edits of schedules/*.yaml (tests stop it to simulate a crash). */
@@ -29,14 +23,12 @@ export class JsonlBackend extends CoreBackend implements Backend {
   constructor(opts: JsonlOptions) {
     const storage = new JsonlStorage(opts);
     super(storage, opts);
+    storage.ports.plans.events = { edited: (...a) => this.plans.edited(...a), removed: (...a) => this.plans.removed(...a) };
     const { engine, changes } = storage;
     this.jobsWatch = new JobsWatch(storage, storage.ports.jobs, engine.vfs, engine.path("schedules"), opts.log);
-    this.groups = new JsonlGroups(engine, opts, changes);
-    this.plans = new JsonlPlans(engine, opts, changes);
-    this.history = new JsonlHistory(engine, opts, changes);
     this.changesets = new JsonlChangesets(engine, opts, changes);
     this.ledger = new JsonlLedger(engine, opts, changes);
-    storage.legacy = [this.groups, this.plans, this.history, this.changesets, this.ledger];
+    storage.legacy = [this.changesets, this.ledger];
   }
 
   /** Opens the storage, then reconciles and watches hand edits of schedules/*.yaml. */

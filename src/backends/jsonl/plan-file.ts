@@ -20,8 +20,9 @@
  * matter wins unless a person changed the heading.
  */
 import { parse, stringify } from "yaml";
-import { PLAN_STATUSES, planUri, slugify, type Plan, type PlanStatus } from "../../domain/plans.js";
-import { decodeId, encodeId } from "./encode.js";
+import { PLAN_STATUSES, planUri, type Plan, type PlanStatus } from "../../domain/plans.js";
+import type { PlanEdit } from "../contract.js";
+import { idForFile } from "./hand-edited.js";
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const LINE_BREAK = /\r\n|\r|\n/g;
@@ -38,18 +39,10 @@ export function serializePlan(p: Plan): string {
   return `---\n${stringify(front, { lineWidth: 0 })}---\n# ${flat}\n\n${p.body}`;
 }
 
-/** What a file says; fields it leaves out are undefined (the caller fills them in). */
-export interface ParsedPlan {
+/** What a file says (PlanEdit, which the core turns into a record), plus its id and updatedAt when present. */
+export interface ParsedPlan extends PlanEdit {
   id?: string;
-  title: string;
-  body: string;
-  slug?: string;
-  status?: PlanStatus;
-  /** null: the front matter has no session. */
-  sessionId: string | null;
-  createdAt?: string;
   updatedAt?: string;
-  version?: number;
 }
 
 export class PlanFileError extends Error {}
@@ -135,23 +128,7 @@ export function completePlan(p: ParsedPlan, id: string): Plan | undefined {
 
 /** The id of the plan in file `name`: the front matter's, or the one the name encodes. Throws PlanFileError. */
 export function planIdFor(name: string, parsed: ParsedPlan): string {
-  const stem = name.slice(0, -".md".length);
-  const decoded = decodeId(stem);
-  const id = parsed.id ?? (decoded !== undefined && encodeId(decoded) === stem ? decoded : undefined);
-  if (id === undefined) throw new PlanFileError("no id in the front matter, and the file name is not an encoded id");
-  if (`${encodeId(id)}.md` !== name) throw new PlanFileError(`front matter id ${JSON.stringify(id)} belongs in ${encodeId(id)}.md`);
+  const id = idForFile(name, ".md", parsed.id);
+  if (typeof id !== "string") throw new PlanFileError(id.error);
   return id;
-}
-
-/**
- * The record a hand-edited file stands for: the next version of `existing` (fields the file leaves
- * out are kept, except sessionId: no sessionId means none), or a new plan with defaults filled in.
- */
-export function planFromFile(now: string, id: string, f: ParsedPlan, existing: Plan | undefined): Plan {
-  const p: Plan = existing
-    ? { ...existing, title: f.title, body: f.body, slug: f.slug ?? existing.slug, status: f.status ?? existing.status, updatedAt: now, version: existing.version + 1 }
-    : { id, title: f.title, body: f.body, slug: f.slug ?? slugify(f.title), status: f.status ?? "draft", createdAt: f.createdAt ?? now, updatedAt: now, version: f.version ?? 1, uri: planUri(id) };
-  if (f.sessionId === null) delete p.sessionId;
-  else p.sessionId = f.sessionId;
-  return p;
 }

@@ -1,125 +1,74 @@
 /**
  * jsonl plans: `plans/<encodeId(id)>.md`, Markdown with YAML front matter (format in plan-file.ts)
- * that a person may edit, add or delete while the daemon runs. Plans live in memory, bodies
- * included: they are documents a person reviews, tens to hundreds per host, so this stays small,
- * and it lets the last good version of a file that a person broke keep being served.
+ * that a person may edit, add or delete while the daemon runs. Plans live in memory (the memory
+ * model), bodies included: they are documents a person reviews, tens to hundreds per host, and it
+ * lets the last good version of a file that a person broke keep being served.
  *
  * `plans/.index.jsonl` gets a line `{ h, p }` per write: the sha256 of the file content and the
  * record (without body) it stands for. At open a file whose hash is indexed is that record; any
- * other file was edited while no daemon ran and becomes the next version in afterReplay(). The index is
- * rewritten (one line per plan) at open and when it grows past 4 lines per plan.
+ * other file was edited while no daemon ran and becomes the next version once open (through the
+ * core, `PlanFileEvents.edited`). The index is rewritten (one line per plan) when it grows past 4
+ * lines per plan.
  *
- * Hand edits: a watcher (plans-watch.ts) reconciles a changed file with memory. Content the daemon
- * wrote itself is recognised by its hash and ignored. Otherwise the file becomes the plan's next
- * version through a `planedit` op (memory and an index line, so the version survives a restart)
- * and a plan.saved change, in one tx; the person's file is not rewritten. A deleted file is a
- * `planforget` op with plan.deleted. A file that does not parse is a warning (daemon.health) until
- * fixed, and the last good version stays in effect.
+ * Hand edits: a watcher (plans-watch.ts) reports a changed file. Content the daemon wrote itself is
+ * recognised by its hash and ignored, and so is a file with a write of the daemon's own on its way.
+ * Otherwise the layout says what the file now holds and the core decides the record
+ * (CorePlans.edited / removed), in a unit of work like any other write: the record, an index line
+ * and the person's text (`files.adopt`: journaled so that replay restores it, never written over
+ * the file meanwhile) go into one journal line. A file that does not parse is a warning (daemon.health) until fixed, and the last good
+ * version stays in effect.
  */
-import { promises as fs } from "node:fs";
-import { notFound } from "../../domain/errors.js";
-import { type ListPlansParams, type Plan, type PlanSave, type PlanSummary } from "../../domain/plans.js";
-import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, firstPage } from "../../core/paging.js";
-import { comparePlansDesc, planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
-import { checkVersion } from "../../core/sessions.js";
-import type { JsonlChangeLog } from "./changes.js";
-import type { JsonlDomain } from "./domain.js";
+import type { Plan } from "../../domain/plans.js";
+import type { BackendLog, PlanEdit } from "../contract.js";
+import { MemoryPlansPort } from "../memory/plans.js";
 import { encodeId } from "./encode.js";
-import type { Engine } from "./engine.js";
-import type { FileIO } from "./fileio.js";
-import { repairTornTail, writeFileAtomic } from "./files.js";
-import type { Op } from "./journal.js";
-import { completePlan, hashText, parsePlanFile, PlanFileError, planFromFile, planIdFor, serializePlan, type ParsedPlan } from "./plan-file.js";
-import { HandEdits } from "./hand-edited.js";
+import type { Files, Model } from "./engine.js";
+import { HandEdits, hashText } from "./hand-edited.js";
+import { completePlan, parsePlanFile, PlanFileError, planIdFor, serializePlan, type ParsedPlan } from "./plan-file.js";
 import { DirWatcher } from "./plans-watch.js";
+import type { Vfs } from "./vfs.js";
 
-type PlanOp =
-  | { k: "plan"; p: Plan } // a save through the store: the file is (re)written
-  | { k: "rmplan"; id: string }
-  | { k: "planedit"; p: Plan; c: string } // a hand edit: `c` is the person's file, kept as is
-  | { k: "planforget"; id: string }; // a hand deletion
-type OpOf<K extends PlanOp["k"]> = Extract<PlanOp, { k: K }>;
+const DIR = "plans";
+const INDEX = `${DIR}/.index.jsonl`;
+const fileName = (id: string) => `${encodeId(id)}.md`;
+const path = (id: string) => `${DIR}/${fileName(id)}`;
+const summary = ({ body: _body, ...rest }: Plan) => rest;
 
 /** A line of `plans/.index.jsonl`: the record that the file content with hash `h` stands for. */
 interface IndexLine {
   h: string;
-  p: PlanSummary;
+  p: Omit<Plan, "body">;
 }
 
-const INDEX = ".index.jsonl";
+/** Where the layout reports hand edits: the core's plan operations (wired by JsonlBackend). */
+export interface PlanFileEvents {
+  edited(id: string, edit: PlanEdit, source: string, current: () => boolean): Promise<unknown>;
+  removed(id: string, current: () => boolean): Promise<void>;
+}
 
-export class JsonlPlans implements PlanStore, JsonlDomain {
-  private readonly plans = new Map<string, Plan>();
+export class JsonlPlansPort extends MemoryPlansPort implements Model {
   /** File name → id, for deletions of files whose name does not decode (hashed long ids). */
   private readonly names = new Map<string, string>();
-  /** Own-write hashes, writes on their way, warnings (hand-edited.ts). */
+  /** Own-write hashes and warnings (hand-edited.ts). */
   private readonly edits: HandEdits;
-  private readonly pendingAtStart: string[] = [];
-  private opening = false;
+  /** Writes of the store's own per plan id: a hand edit read before one of them is stale. */
+  private readonly writes = new Map<string, number>();
+  private pendingAtOpen: string[] = [];
   private indexLines = 0;
-  private compaction?: Promise<void>;
   private readonly watcher: DirWatcher;
+  private watching = false;
+  events?: PlanFileEvents;
 
   constructor(
-    protected readonly engine: Engine,
-    protected readonly opts: BackendOptions,
-    protected readonly changes: JsonlChangeLog,
+    private readonly vfs: Vfs,
+    private readonly files: Files,
+    private readonly log: BackendLog | undefined,
   ) {
-    this.edits = new HandEdits("plans", opts.log);
-    const set = (p: Plan, hash: string) => {
-      this.plans.set(p.id, p);
-      this.names.set(this.name(p.id), p.id);
-      this.edits.remember(p.id, hash);
-      this.edits.begin(p.id);
-    };
-    const drop = (id: string) => {
-      this.plans.delete(id);
-      this.edits.forget(id);
-      this.edits.begin(id);
-    };
-    engine.register<OpOf<"plan">>("plan", {
-      memory: (op) => set(op.p, hashText(serializePlan(op.p))),
-      files: async (op, io) => {
-        const text = serializePlan(op.p);
-        io.rewrite(this.path(op.p.id), text);
-        this.index(io, text, op.p);
-      },
+    super();
+    this.edits = new HandEdits("plans", log);
+    this.watcher = new DirWatcher(vfs.abs(DIR), ".md", (name) => this.reconcile(name), (err) => {
+      this.log?.warn("jsonl plans: watching plans/ failed", { error: String(err) });
     });
-    engine.register<OpOf<"rmplan">>("rmplan", { memory: (op) => drop(op.id), files: (op, io) => io.remove(this.path(op.id)) });
-    engine.register<OpOf<"planedit">>("planedit", {
-      memory: (op) => set(op.p, hashText(op.c)),
-      files: async (op, io) => {
-        // On replay a save journaled before the edit may just have rewritten the file: restore the person's text.
-        if (this.opening && (await fs.readFile(this.path(op.p.id), "utf8").catch(() => undefined)) !== op.c) io.rewrite(this.path(op.p.id), op.c);
-        this.index(io, op.c, op.p);
-      },
-    });
-    engine.register<OpOf<"planforget">>("planforget", {
-      memory: (op) => drop(op.id),
-      files: async (op, io) => {
-        if (this.opening) await io.remove(this.path(op.id));
-      },
-    });
-    engine.onApplied((ops) => {
-      for (const op of ops as PlanOp[]) {
-        const id = op.k === "plan" || op.k === "planedit" ? op.p.id : op.k === "rmplan" || op.k === "planforget" ? op.id : undefined;
-        if (id !== undefined) this.edits.end(id);
-      }
-    });
-    this.watcher = new DirWatcher(engine.path("plans"), ".md", (name) => this.reconcile(name), (err) => {
-      this.opts.log?.warn("jsonl plans: watching plans/ failed", { error: String(err) });
-    });
-  }
-
-  private name = (id: string) => `${encodeId(id)}.md`;
-  private path = (id: string) => this.engine.path("plans", this.name(id));
-  private now = () => this.opts.now().toISOString();
-
-  /** Records in the index which record the file content `text` stands for. */
-  private index(io: FileIO, text: string, p: Plan): void {
-    io.append(this.engine.path("plans", INDEX), JSON.stringify({ h: hashText(text), p: summarizePlan(p) } satisfies IndexLine) + "\n");
-    this.indexLines++;
   }
 
   warnings(): string[] {
@@ -127,24 +76,28 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
   }
 
   async load(): Promise<void> {
-    this.opening = true;
-    const dir = this.engine.path("plans");
-    const edits = new Map<string, IndexLine>();
-    await repairTornTail(`${dir}/${INDEX}`);
-    const indexText = await fs.readFile(`${dir}/${INDEX}`, "utf8").catch(() => "");
+    this.plans.clear();
+    this.names.clear();
+    this.pendingAtOpen = [];
+    const indexed = new Map<string, IndexLine>();
+    await this.vfs.know(INDEX);
+    const indexText = (await this.vfs.readAll(INDEX))?.toString("utf8") ?? "";
+    let lines = 0;
     for (const line of indexText.split("\n")) {
       if (line === "") continue;
+      lines++;
       try {
         const e = JSON.parse(line) as IndexLine;
-        edits.set(e.p.id, e);
+        indexed.set(e.p.id, e);
       } catch {
-        // not ours to fail on: the entry only saves a version bump, afterReplay() re-derives one
+        // not ours to fail on: the entry only saves a version bump; the file becomes a new version instead
       }
     }
-    const used: IndexLine[] = [];
-    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-      if (!name.endsWith(".md") || name.startsWith(".")) continue;
-      const text = await fs.readFile(`${dir}/${name}`, "utf8");
+    this.indexLines = lines;
+    for (const name of await this.vfs.list(DIR)) {
+      if (!name.endsWith(".md")) continue;
+      const text = (await this.vfs.readAll(`${DIR}/${name}`))?.toString("utf8");
+      if (text === undefined) continue;
       let parsed: ParsedPlan;
       let id: string;
       try {
@@ -156,81 +109,93 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
         continue;
       }
       const hash = hashText(text);
-      const edit = edits.get(id);
+      const entry = indexed.get(id);
       const complete = completePlan(parsed, id);
-      let plan: Plan;
-      if (edit?.h === hash) {
-        plan = { ...edit.p, body: parsed.body };
-        used.push(edit);
-      } else if (complete && !edit) {
-        plan = complete; // no index entry (the index was lost, or the directory was copied): trust the front matter
-      } else {
-        // Edited while no daemon ran: afterReplay() makes it the next version (and records the change).
-        this.pendingAtStart.push(name);
-        const version = Math.max(parsed.version ?? 0, edit?.p.version ?? 0);
-        if (version > 0) this.plans.set(id, { ...planFromFile(this.now(), id, parsed, undefined), createdAt: edit?.p.createdAt ?? parsed.createdAt ?? this.now(), version });
-        this.names.set(name, id);
+      this.names.set(name, id);
+      if (entry?.h === hash) this.plans.set(id, { ...entry.p, body: parsed.body });
+      else if (complete && !entry) this.plans.set(id, complete); // no index entry (lost, or a copied directory): trust the front matter
+      else {
+        // Edited while no daemon ran: once open, it becomes the next version of what was indexed.
+        this.pendingAtOpen.push(name);
+        if (entry) this.plans.set(id, { ...entry.p, body: parsed.body, version: Math.max(parsed.version ?? 0, entry.p.version) });
         continue;
       }
-      this.plans.set(id, plan);
-      this.names.set(name, id);
       this.edits.remember(id, hash);
     }
-    if (indexText !== "" && used.length !== indexText.split("\n").length - 1) {
-      await writeFileAtomic(`${dir}/${INDEX}`, used.map((e) => JSON.stringify(e) + "\n").join(""));
-    }
-    this.indexLines = used.length;
+    if (this.watching) for (const name of this.pendingAtOpen.splice(0)) void this.reconcile(name);
   }
 
-  async afterReplay(): Promise<void> {
-    this.opening = false;
+  /** After open: watch plans/ and adopt the files edited while no daemon ran. */
+  async start(): Promise<void> {
     await this.watcher.start();
-    for (const name of this.pendingAtStart.splice(0)) await this.reconcile(name);
+    this.watching = true;
+    for (const name of this.pendingAtOpen.splice(0)) await this.reconcile(name);
   }
 
-  async beforeClose(): Promise<void> {
+  /** Stops the watcher; resolves when no handler runs. */
+  async stop(): Promise<void> {
+    this.watching = false;
     await this.watcher.stop();
-    await this.compaction;
   }
 
-  /** The index gains a line per write; once it is mostly stale, rewrite it with one line per plan. */
-  private maybeCompactIndex(): void {
-    if (this.compaction || this.indexLines <= 4 * this.plans.size + 256) return;
-    const path = this.engine.path("plans", INDEX);
-    this.compaction = this.engine
-      .runExclusive(async () => {
-        const lines: string[] = [];
-        for (const p of this.plans.values()) {
-          const h = this.edits.latest(p.id);
-          // A plan with a write still on its way gets its line from that write's applier.
-          if (h !== undefined && !this.edits.busy(p.id)) lines.push(JSON.stringify({ h, p: summarizePlan(p) } satisfies IndexLine) + "\n");
-        }
-        await this.engine.io.forget(path);
-        await writeFileAtomic(path, lines.join(""));
-        this.indexLines = lines.length;
-      })
-      .catch((err: unknown) => this.opts.log?.warn("jsonl plans: rewriting plans/.index.jsonl failed", { error: String(err) }))
-      .finally(() => {
-        this.compaction = undefined;
-      });
+  override async plan(id: string) {
+    await this.vfs.know(path(id));
+    return super.plan(id);
   }
 
-  /** Brings memory in line with what `plans/<name>` now holds (see the file comment). */
+  override putPlan(next: Plan, prev: Plan | undefined, source?: string): void {
+    super.putPlan(next, prev, source);
+    const text = source ?? serializePlan(next);
+    if (source === undefined) this.files.replace(path(next.id), text);
+    else this.files.adopt(path(next.id), text);
+    const hash = hashText(text);
+    this.edits.remember(next.id, hash);
+    this.names.set(fileName(next.id), next.id);
+    this.wrote(next.id);
+    this.files.append(INDEX, JSON.stringify({ h: hash, p: summary(next) } satisfies IndexLine) + "\n");
+    if (++this.indexLines > 4 * this.plans.size + 256) this.compactIndex();
+  }
+
+  override deletePlan(plan: Plan): void {
+    super.deletePlan(plan);
+    this.files.remove(path(plan.id)); // also when a person removed it already: the vfs may not know yet
+    this.edits.forget(plan.id);
+    this.names.delete(fileName(plan.id));
+    this.wrote(plan.id);
+  }
+
+  private wrote(id: string): void {
+    this.writes.set(id, (this.writes.get(id) ?? 0) + 1);
+  }
+
+  /** The index with one line per plan (the hash its file now stands for). */
+  private compactIndex(): void {
+    const lines: string[] = [];
+    for (const p of this.plans.values()) {
+      const h = this.edits.latest(p.id);
+      if (h !== undefined) lines.push(JSON.stringify({ h, p: summary(p) } satisfies IndexLine) + "\n");
+    }
+    this.files.replace(INDEX, lines.join(""));
+    this.indexLines = lines.length;
+  }
+
+  /** Reports what `plans/<name>` now holds to the core (see the file comment). */
   private async reconcile(name: string): Promise<void> {
-    await this.engine.settled();
-    const text = await fs.readFile(this.engine.path("plans", name), "utf8").catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return undefined;
-      throw err;
-    });
-    if (text === undefined) {
+    const events = this.events;
+    const file = `${DIR}/${name}`;
+    if (!events || this.vfs.pending(file)) return; // the store's own write is on its way; its event comes next
+    const known = this.names.get(name);
+    const count = (id: string) => this.writes.get(id) ?? 0;
+    const before = known === undefined ? 0 : count(known);
+    const current = (id: string, seen: number) => () => count(id) === seen && !this.vfs.pending(file);
+    const raw = await this.vfs.readAll(file);
+    if (raw === undefined) {
       this.edits.clear(name);
-      const id = this.names.get(name);
-      const p = id === undefined ? undefined : this.plans.get(id);
-      if (!p || this.edits.busy(p.id)) return;
-      this.names.delete(name);
-      await this.engine.tx([{ k: "planforget", id: p.id } as Op, this.changes.op({ domain: "plans", type: "plan.deleted", id: p.id, version: p.version })]);
+      if (known === undefined || !this.plans.has(known)) return;
+      await events.removed(known, current(known, before));
       return;
     }
+    const text = raw.toString("utf8");
     let parsed: ParsedPlan;
     let id: string;
     try {
@@ -241,52 +206,8 @@ export class JsonlPlans implements PlanStore, JsonlDomain {
       this.edits.warn(name, err.message);
       return;
     }
-    // No await from here to the tx: the checks and the write are one atomic step.
-    if (this.edits.busy(id)) return; // the daemon's own write is on its way; its event comes next
     this.edits.clear(name);
     if (this.edits.knows(id, hashText(text))) return;
-    const plan = planFromFile(this.now(), id, parsed, this.plans.get(id));
-    this.names.set(name, id);
-    await this.engine.tx([
-      { k: "planedit", p: plan, c: text } as Op,
-      this.changes.op({ domain: "plans", type: "plan.saved", id, version: plan.version, data: { status: plan.status } }),
-    ]);
-    this.maybeCompactIndex();
-  }
-
-  private plan(id: string): Plan {
-    const p = this.plans.get(id);
-    if (!p) throw notFound("plan", id);
-    return p;
-  }
-
-  async savePlan(input: PlanSave & { id: string }) {
-    const plan = structuredClone(savePlanRecord(this.plans.get(input.id), input, this.now()));
-    await this.engine.tx([
-      { k: "plan", p: plan } as Op,
-      this.changes.op({ domain: "plans", type: "plan.saved", id: plan.id, version: plan.version, data: { status: plan.status } }),
-    ]);
-    this.maybeCompactIndex();
-    return structuredClone(plan);
-  }
-
-  async getPlan(id: string) {
-    return structuredClone(this.plan(id));
-  }
-
-  async listPlans(q: Omit<ListPlansParams, "limit"> & PageQuery): Promise<Page<PlanSummary>> {
-    const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
-    const all = [...this.plans.values()]
-      .filter((p) => (q.sessionId === undefined || p.sessionId === q.sessionId) && (q.status === undefined || p.status === q.status))
-      .map(summarizePlan)
-      .sort(comparePlansDesc)
-      .filter((p) => after === undefined || p.createdAt < after[0] || (p.createdAt === after[0] && p.id < after[1]));
-    return structuredClone(firstPage(all, q.limit, planSortKey));
-  }
-
-  async deletePlan(id: string, expectedVersion?: number) {
-    const p = this.plan(id);
-    checkVersion("plan", p, expectedVersion);
-    await this.engine.tx([{ k: "rmplan", id } as Op, this.changes.op({ domain: "plans", type: "plan.deleted", id, version: p.version })]);
+    await events.edited(id, parsed, text, current(id, id === known ? before : count(id)));
   }
 }

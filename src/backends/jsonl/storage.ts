@@ -9,12 +9,19 @@ import { backendUnavailable } from "../../domain/errors.js";
 import { acquireLock, LockHeldError, type Lock } from "../../lib/lockfile.js";
 import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { IDEMPOTENCY_KEYS_KEPT } from "../../core/conversations.js";
+import { HISTORY_KEYS_KEPT } from "../../core/history-entries.js";
 import { bufferedPort } from "../common/section.js";
 import { CONVERSATION_WRITES } from "../memory/conversations.js";
+import { GROUP_WRITES } from "../memory/groups.js";
+import { HISTORY_WRITES } from "../memory/history.js";
+import { PLAN_WRITES } from "../memory/plans.js";
 import { JsonlChangeLog } from "./changes.js";
 import { JsonlConversationsPort } from "./conversations.js";
 import { JsonlJobsPort } from "./jobs.js";
 import { JOB_WRITES } from "../memory/jobs.js";
+import { JsonlGroupsPort } from "./groups.js";
+import { JsonlHistoryPort } from "./history.js";
+import { JsonlPlansPort } from "./plans.js";
 import type { Disk } from "./disk.js";
 import type { JsonlDomain } from "./domain.js";
 import { Engine } from "./engine.js";
@@ -31,7 +38,13 @@ export class JsonlStorage implements Storage {
   readonly name = "jsonl" as const;
   readonly engine: Engine;
   readonly changes: JsonlChangeLog;
-  readonly ports: ReadPorts & { conversations: JsonlConversationsPort; jobs: JsonlJobsPort };
+  readonly ports: ReadPorts & {
+    conversations: JsonlConversationsPort;
+    jobs: JsonlJobsPort;
+    groups: JsonlGroupsPort;
+    plans: JsonlPlansPort;
+    history: JsonlHistoryPort;
+  };
   /** Stores that still decide in the backend (transition), opened and closed with it. */
   legacy: JsonlDomain[] = [];
   private lock?: Lock;
@@ -42,25 +55,45 @@ export class JsonlStorage implements Storage {
     this.engine = new Engine(opts.dataDir, opts.now, opts.disk, opts.log);
     this.changes = new JsonlChangeLog(this.engine, opts);
     this.engine.setChangeSink(this.changes);
+    const { vfs, files } = this.engine;
     this.ports = {
-      conversations: new JsonlConversationsPort(this.engine.vfs, this.engine.files, IDEMPOTENCY_KEYS_KEPT),
-      jobs: new JsonlJobsPort(this.engine.vfs, this.engine.files, opts.log),
+      conversations: new JsonlConversationsPort(vfs, files, IDEMPOTENCY_KEYS_KEPT),
+      jobs: new JsonlJobsPort(vfs, files, opts.log),
+      groups: new JsonlGroupsPort(vfs, files),
+      plans: new JsonlPlansPort(vfs, files, opts.log),
+      history: new JsonlHistoryPort(vfs, files, HISTORY_KEYS_KEPT),
     };
     this.engine.addModel(this.changes);
-    this.engine.addModel(this.ports.conversations);
-    this.engine.addModel(this.ports.jobs);
+    for (const model of Object.values(this.ports)) this.engine.addModel(model);
   }
 
-  write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
-    return this.engine.unit((ctx) =>
+  async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    const result = await this.engine.unit((ctx) =>
       fn({
         now: ctx.now,
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, ctx.writes),
         jobs: bufferedPort(this.ports.jobs, JOB_WRITES, ctx.writes),
+        groups: bufferedPort(this.ports.groups, GROUP_WRITES, ctx.writes),
+        plans: bufferedPort(this.ports.plans, PLAN_WRITES, ctx.writes),
+        history: bufferedPort(this.ports.history, HISTORY_WRITES, ctx.writes),
         change: (c) => ctx.change(c),
       }),
     );
+    if (this.ports.history.compactionDue) await this.compactHistory();
+    return result;
+  }
+
+  /** Rewrites history.jsonl without the lines retention dropped, as a unit of its own. Never fails the caller. */
+  private async compactHistory(): Promise<void> {
+    try {
+      await this.engine.unit(async (ctx) => {
+        const write = await this.ports.history.compact();
+        if (write) ctx.writes.push(write);
+      });
+    } catch (err) {
+      this.opts.log?.warn("jsonl history: rewriting history.jsonl failed; it is tried again after the next append", { error: String(err) });
+    }
   }
 
   read<T>(fn: (ports: ReadPorts) => Promise<T>): Promise<T> {
@@ -84,11 +117,11 @@ export class JsonlStorage implements Storage {
     await this.checkFormat(dir);
     const lines = await this.engine.openJournal();
     await this.changes.load();
-    await this.ports.conversations.load();
-    await this.ports.jobs.load();
+    for (const model of Object.values(this.ports)) await model.load();
     for (const d of this.legacy) await d.load();
     await this.engine.finishOpen(lines);
     for (const d of this.legacy) await d.afterReplay?.();
+    await this.ports.plans.start();
   }
 
   private async checkFormat(dir: string): Promise<void> {
@@ -101,6 +134,7 @@ export class JsonlStorage implements Storage {
   close(): Promise<void> {
     this.closed ??= (async () => {
       await this.opened?.catch(() => undefined);
+      await this.ports.plans.stop();
       for (const d of [...this.legacy].reverse()) await d.beforeClose?.();
       if (this.opened) await this.engine.flushAll().catch((err: unknown) => this.opts.log?.warn("jsonl: could not write every file at close; the journal keeps the writes for the next open", { error: String(err) }));
       await this.engine.close();
@@ -114,7 +148,7 @@ export class JsonlStorage implements Storage {
     const e = this.engine;
     const writable = await e.probeWrites();
     const refused = e.writeError ?? e.journal.failure;
-    const warnings = [...this.ports.jobs.edits.warnings(), ...this.legacy.flatMap((d) => d.warnings?.() ?? [])];
+    const warnings = [...this.ports.jobs.edits.warnings(), ...this.ports.plans.warnings(), ...this.legacy.flatMap((d) => d.warnings?.() ?? [])];
     if (e.lagError) warnings.push(`files are behind the journal: ${e.lagError.message}`);
     const code = refused && "code" in refused ? String(refused.code) : undefined;
     return {

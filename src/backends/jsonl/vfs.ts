@@ -93,6 +93,11 @@ export class Vfs {
     return s.ops.length > 0 ? s.ops[s.ops.length - 1].after : s.disk;
   }
 
+  /** True while operations on `path` are queued (not yet in the file on disk). */
+  pending(path: string): boolean {
+    return (this.paths.get(path)?.ops.length ?? 0) > 0;
+  }
+
   exists(path: string): boolean {
     return this.size(path) !== undefined;
   }

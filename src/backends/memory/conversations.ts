@@ -9,13 +9,13 @@ import type { ConversationsReadPort, ConversationsWritePort, SessionFilter, Sess
 
 const key = (s: Session): SessionKey => [s.updatedAt, s.id];
 
-/** Index of the first message with seq >= `seq` in an ascending list. */
-export function indexOfSeq(messages: readonly Message[], seq: number): number {
+/** Index of the first item with seq >= `seq` in a list ascending by seq. */
+export function indexOfSeq(items: readonly { seq: number }[], seq: number): number {
   let lo = 0;
-  let hi = messages.length;
+  let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (messages[mid].seq < seq) lo = mid + 1;
+    if (items[mid].seq < seq) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -1,51 +1,35 @@
-/** In-memory plans. Each write checks, then mutates and records synchronously: that makes it atomic. */
-import { notFound } from "../../domain/errors.js";
-import type { ListPlansParams, Plan, PlanSave, PlanSummary } from "../../domain/plans.js";
-import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, firstPage } from "../../core/paging.js";
-import { comparePlansDesc, planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
-import { checkVersion } from "../../core/sessions.js";
-import type { MemoryChangeLog } from "./changes.js";
+/** Plans held in process, bodies included. The jsonl port extends this model and keeps each in a Markdown file. */
+import { compareKeys } from "../../domain/order.js";
+import type { Plan, PlanSummary } from "../../domain/plans.js";
+import type { PlanFilter, PlanKey, PlansReadPort, PlansWritePort } from "../contract.js";
 
-export class MemoryPlans implements PlanStore {
-  private readonly plans = new Map<string, Plan>();
+export const PLAN_WRITES: ReadonlySet<string> = new Set<keyof PlansWritePort>(["putPlan", "deletePlan"]);
 
-  constructor(
-    protected readonly opts: BackendOptions,
-    protected readonly changes: MemoryChangeLog,
-  ) {}
+const key = (p: PlanSummary): PlanKey => [p.createdAt, p.id];
+const summary = ({ body: _body, ...rest }: Plan): PlanSummary => rest;
 
-  private plan(id: string): Plan {
+export class MemoryPlansPort implements PlansReadPort, PlansWritePort {
+  protected readonly plans = new Map<string, Plan>();
+
+  async plan(id: string) {
     const p = this.plans.get(id);
-    if (!p) throw notFound("plan", id);
-    return p;
+    return p && structuredClone(p);
   }
 
-  async savePlan(input: PlanSave & { id: string }) {
-    const plan = savePlanRecord(this.plans.get(input.id), input, this.opts.now().toISOString());
-    this.plans.set(plan.id, structuredClone(plan));
-    this.changes.record({ domain: "plans", type: "plan.saved", id: plan.id, version: plan.version, data: { status: plan.status } });
-    return plan;
+  async listPlans(filter: PlanFilter, after: PlanKey | undefined, limit: number) {
+    const rows = [...this.plans.values()]
+      .filter((p) => (filter.sessionId === undefined || p.sessionId === filter.sessionId) && (filter.status === undefined || p.status === filter.status))
+      .map(summary)
+      .filter((p) => after === undefined || compareKeys(key(p), after) < 0)
+      .sort((a, b) => compareKeys(key(b), key(a)));
+    return structuredClone(rows.slice(0, limit));
   }
 
-  async getPlan(id: string) {
-    return structuredClone(this.plan(id));
+  putPlan(next: Plan, _prev: Plan | undefined, _source?: string): void {
+    this.plans.set(next.id, structuredClone(next));
   }
 
-  async listPlans(q: Omit<ListPlansParams, "limit"> & PageQuery): Promise<Page<PlanSummary>> {
-    const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
-    const all = [...this.plans.values()]
-      .filter((p) => (q.sessionId === undefined || p.sessionId === q.sessionId) && (q.status === undefined || p.status === q.status))
-      .map(summarizePlan)
-      .sort(comparePlansDesc)
-      .filter((p) => after === undefined || p.createdAt < after[0] || (p.createdAt === after[0] && p.id < after[1]));
-    return structuredClone(firstPage(all, q.limit, planSortKey));
-  }
-
-  async deletePlan(id: string, expectedVersion?: number) {
-    const p = this.plan(id);
-    checkVersion("plan", p, expectedVersion);
-    this.plans.delete(id);
-    this.changes.record({ domain: "plans", type: "plan.deleted", id, version: p.version });
+  deletePlan(plan: Plan): void {
+    this.plans.delete(plan.id);
   }
 }

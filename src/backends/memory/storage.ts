@@ -5,16 +5,31 @@ import { bufferedPort, SerialSection, WriteSet } from "../common/section.js";
 import { MemoryChangeLog } from "./changes.js";
 import { CONVERSATION_WRITES, MemoryConversationsPort } from "./conversations.js";
 import { JOB_WRITES, MemoryJobsPort } from "./jobs.js";
+import { GROUP_WRITES, MemoryGroupsPort } from "./groups.js";
+import { HISTORY_WRITES, MemoryHistoryPort } from "./history.js";
+import { MemoryPlansPort, PLAN_WRITES } from "./plans.js";
 
 export class MemoryStorage implements Storage {
   readonly name = "memory" as const;
   readonly changes: MemoryChangeLog;
   private readonly section = new SerialSection();
-  private readonly ports: ReadPorts & { conversations: MemoryConversationsPort; jobs: MemoryJobsPort };
+  private readonly ports: ReadPorts & {
+    conversations: MemoryConversationsPort;
+    jobs: MemoryJobsPort;
+    groups: MemoryGroupsPort;
+    plans: MemoryPlansPort;
+    history: MemoryHistoryPort;
+  };
 
   constructor(private readonly opts: BackendOptions) {
     this.changes = new MemoryChangeLog(opts);
-    this.ports = { conversations: new MemoryConversationsPort(), jobs: new MemoryJobsPort() };
+    this.ports = {
+      conversations: new MemoryConversationsPort(),
+      jobs: new MemoryJobsPort(),
+      groups: new MemoryGroupsPort(),
+      plans: new MemoryPlansPort(),
+      history: new MemoryHistoryPort(),
+    };
   }
 
   write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -26,6 +41,9 @@ export class MemoryStorage implements Storage {
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, set),
         jobs: bufferedPort(this.ports.jobs, JOB_WRITES, set),
+        groups: bufferedPort(this.ports.groups, GROUP_WRITES, set),
+        plans: bufferedPort(this.ports.plans, PLAN_WRITES, set),
+        history: bufferedPort(this.ports.history, HISTORY_WRITES, set),
         change: (c) => set.push(() => changes.push(c)),
       };
       const result = await fn(uow);

@@ -91,16 +91,13 @@ export class PostgresStorage extends SqlStorage {
 
 export class PostgresBackend extends CoreBackend implements Backend {
   declare readonly storage: PostgresStorage;
-  readonly groups;
-  readonly plans;
-  readonly history;
   readonly changesets;
   readonly ledger;
 
   constructor(opts: PostgresOptions) {
     const storage = new PostgresStorage(opts);
     super(storage, opts);
-    ({ groups: this.groups, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+    ({ changesets: this.changesets, ledger: this.ledger } =
       sqlLegacyStores(storage.db, opts, storage.changes));
   }
 

@@ -1,109 +1,74 @@
 /**
  * Shell history on Redis (layout in keys.ts): entries in the sorted set `history` scored by seq
- * (member: the entry JSON, unique because it holds the seq), and the string `history:seq` =
- * "<lastSeq>,<keyed>" that every append reads and guards. Because each append changes that string,
- * the guard serializes appends across daemons and covers everything else the append read (the
- * idempotency keys, which only appends write). Retention and the idempotency window are trimmed by
- * the same atomic write; the counter is never deleted, so a seq is never reused.
+ * (member: the entry JSON, unique because it holds the seq), and the head `history:seq` =
+ * "<lastSeq>,<keyed>", which every history unit reads first and so guards. Every append rewrites
+ * the head, so its guard covers everything else a unit reads (entries and idempotency keys change
+ * only together with it). The head is never deleted, so a seq is never reused.
  */
-import type { HistoryAppendResult, HistoryEntry, HistoryEntryInput } from "../../domain/history.js";
-import { invalidParams } from "../../domain/errors.js";
-import type { BackendOptions, HistoryQuery, HistoryStore, Page } from "../contract.js";
-import { retentionOf } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../../core/paging.js";
-import type { Command, RedisClient } from "./client.js";
-import type { Keys } from "./keys.js";
-import type { WritePlan, Writer } from "./write.js";
+import type { HistoryAppendResult, HistoryEntry } from "../../domain/history.js";
+import type { HistoryHead, HistoryReadPort, HistoryWritePort } from "../contract.js";
+import type { Command } from "./client.js";
+import { RedisPort } from "./port.js";
 
-const IDEMPOTENCY_KEYS_KEPT = 1000;
 /** Members per ZADD: the Lua script unpacks each command onto its stack (a few thousand at most). */
 const ZADD_CHUNK = 1000;
 /** Entries read per step of a `contains` scan. */
 const SCAN_BATCH = 500;
 
-export class RedisHistory implements HistoryStore {
-  constructor(
-    protected readonly client: RedisClient,
-    protected readonly keys: Keys,
-    protected readonly writer: Writer,
-    protected readonly opts: BackendOptions,
-  ) {}
+export class RedisHistoryPort extends RedisPort implements HistoryReadPort, HistoryWritePort {
+  async historyHead(): Promise<HistoryHead> {
+    const key = this.k.historySeq();
+    const raw = await this.get(key);
+    const [lastSeq, keyed] = raw === null ? [0, 0] : raw.split(",").map(Number);
+    return { lastSeq, keyed };
+  }
 
-  append(inputs: HistoryEntryInput[], idempotencyKey?: string): Promise<HistoryAppendResult> {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<HistoryAppendResult>> => {
-      // The counter first: an append with the same key that lands after this read fails our guard.
-      const counter = await this.client.call((r) => r.get(k.historySeq()));
-      const [lastSeq, keyed] = counter === null ? [0, 0] : counter.split(",").map(Number);
-      if (idempotencyKey !== undefined) {
-        const prev = await this.client.call((r) => r.hget(k.historyIdem(), idempotencyKey));
-        if (prev !== null) {
-          const [firstSeq, last] = prev.split(",").map(Number);
-          return { guards: [], changes: [], commands: [], result: { firstSeq, lastSeq: last } };
-        }
-      }
-      const now = this.opts.now().toISOString();
-      const firstSeq = lastSeq + 1;
-      const newLast = lastSeq + inputs.length;
-      const newKeyed = keyed + (idempotencyKey === undefined ? 0 : 1);
-      const commands: Command[] = [];
-      for (let start = 0; start < inputs.length; start += ZADD_CHUNK) {
-        const zadd: Command = ["ZADD", k.history()];
-        inputs.slice(start, start + ZADD_CHUNK).forEach(({ createdAt, ...fields }, i) => {
-          const seq = firstSeq + start + i;
-          const entry: HistoryEntry = { seq, ...fields, createdAt: createdAt === undefined ? now : new Date(createdAt).toISOString() };
-          zadd.push(seq, JSON.stringify(entry));
-        });
-        commands.push(zadd);
-      }
-      commands.push(["SET", k.historySeq(), `${newLast},${newKeyed}`]);
-      const dropThrough = newLast - retentionOf(this.opts).historyEntries;
-      if (dropThrough >= 1) commands.push(["ZREMRANGEBYSCORE", k.history(), "-inf", dropThrough]);
-      if (idempotencyKey !== undefined) {
-        commands.push(["HSET", k.historyIdem(), idempotencyKey, `${firstSeq},${newLast}`], ["ZADD", k.historyIdemOrder(), newKeyed, idempotencyKey]);
-        const forget = newKeyed - IDEMPOTENCY_KEYS_KEPT;
-        if (forget >= 1) {
-          const old = await this.client.call((r) => r.zrangebyscore(k.historyIdemOrder(), "-inf", forget));
-          if (old.length > 0) commands.push(["HDEL", k.historyIdem(), ...old], ["ZREMRANGEBYSCORE", k.historyIdemOrder(), "-inf", forget]);
-        }
-      }
-      return {
-        guards: [{ key: k.historySeq(), expect: counter }],
-        changes: [{ domain: "history", type: "history.appended", id: String(firstSeq), data: { firstSeq, lastSeq: newLast } }],
-        commands,
-        result: { firstSeq, lastSeq: newLast },
-      };
-    });
+  async historyKey(key: string): Promise<HistoryAppendResult | undefined> {
+    const raw = await this.client.call((r) => r.hget(this.k.historyIdem(), key));
+    if (raw === null) return undefined;
+    const [firstSeq, lastSeq] = raw.split(",").map(Number);
+    return { firstSeq, lastSeq };
   }
 
   /**
    * Walks the sorted set backwards from the bound. With `contains`, reads SCAN_BATCH entries at a
-   * time and tests each command in JavaScript (a literal `includes`, exact for any string), stopping
-   * after `limit` + 1 matches: at worst the whole retained history is read.
+   * time and tests each command in JavaScript (a literal `includes`, exact for any string).
    */
-  async list(q: HistoryQuery): Promise<Page<HistoryEntry>> {
-    let before = q.beforeSeq ?? Infinity;
-    if (q.cursor !== undefined) {
-      const bound = decodeCursor(q.cursor, 1)[0];
-      if (typeof bound !== "number" || !Number.isSafeInteger(bound)) throw invalidParams("cursor is not one this server issued", "/cursor");
-      before = Math.min(before, bound);
-    }
-    const want = q.limit + 1;
-    const batch = q.contains === undefined ? want : Math.max(want, SCAN_BATCH);
-    const newestFirst: HistoryEntry[] = [];
+  async historyBefore(before: number, above: number, limit: number, contains?: string) {
+    const batch = contains === undefined ? limit : Math.max(limit, SCAN_BATCH);
+    const out: HistoryEntry[] = [];
     for (;;) {
-      const max = before === Infinity ? "+inf" : `(${before}`;
-      const members = await this.client.call((r) => r.zrevrangebyscore(this.keys.history(), max, "-inf", "LIMIT", 0, batch));
+      const members = await this.client.call((r) => r.zrevrangebyscore(this.k.history(), `(${before}`, `(${above}`, "LIMIT", 0, batch));
       for (const m of members) {
         const e = JSON.parse(m) as HistoryEntry;
-        if (q.contains === undefined || e.command.includes(q.contains)) newestFirst.push(e);
-        if (newestFirst.length === want) break;
+        if (contains === undefined || e.command.includes(contains)) out.push(e);
+        if (out.length === limit) return out;
       }
-      if (newestFirst.length >= want || members.length < batch) break;
+      if (members.length < batch) return out;
       before = (JSON.parse(members[members.length - 1]) as HistoryEntry).seq;
     }
-    const more = newestFirst.length > q.limit;
-    const items = newestFirst.slice(0, q.limit).reverse();
-    return { items, nextCursor: more ? encodeCursor([items[0].seq]) : null };
+  }
+
+  insertHistory(entries: HistoryEntry[], head: HistoryHead): void {
+    const commands: Command[] = [];
+    for (let start = 0; start < entries.length; start += ZADD_CHUNK) {
+      const zadd: Command = ["ZADD", this.k.history()];
+      for (const e of entries.slice(start, start + ZADD_CHUNK)) zadd.push(e.seq, JSON.stringify(e));
+      commands.push(zadd);
+    }
+    commands.push(["SET", this.k.historySeq(), `${head.lastSeq},${head.keyed}`]);
+    this.writes.command(...commands);
+  }
+
+  dropHistoryThrough(seq: number): void {
+    this.writes.command(["ZREMRANGEBYSCORE", this.k.history(), "-inf", seq]);
+  }
+
+  putHistoryKey(key: string, result: HistoryAppendResult, n: number): void {
+    this.writes.command(["HSET", this.k.historyIdem(), key, `${result.firstSeq},${result.lastSeq}`], ["ZADD", this.k.historyIdemOrder(), n, key]);
+  }
+
+  pruneHistoryKeys(keep: number, _newest: number): void {
+    this.writes.command(["KEEPNEWEST", this.k.historyIdemOrder(), this.k.historyIdem(), keep]);
   }
 }

@@ -11,10 +11,7 @@ import { RedisChangeLog } from "./changes.js";
 import { Keys } from "./keys.js";
 import { Writer } from "./write.js";
 import { RedisChangesets } from "./changesets.js";
-import { RedisGroups } from "./groups.js";
-import { RedisHistory } from "./history.js";
 import { RedisLedger } from "./ledger.js";
-import { RedisPlans } from "./plans.js";
 
 export interface RedisOptions extends BackendOptions {
   url: string;
@@ -99,9 +96,6 @@ export class RedisStorage implements Storage {
 
 export class RedisBackend extends CoreBackend implements Backend {
   declare readonly storage: RedisStorage;
-  readonly groups: RedisGroups;
-  readonly plans: RedisPlans;
-  readonly history: RedisHistory;
   readonly changesets: RedisChangesets;
   readonly ledger: RedisLedger;
 
@@ -109,9 +103,6 @@ export class RedisBackend extends CoreBackend implements Backend {
     const storage = new RedisStorage(opts);
     super(storage, opts);
     const { client, keys, writer } = storage;
-    this.groups = new RedisGroups(client, keys, writer, opts);
-    this.plans = new RedisPlans(client, keys, writer, opts);
-    this.history = new RedisHistory(client, keys, writer, opts);
     this.changesets = new RedisChangesets(client, keys, writer, opts);
     this.ledger = new RedisLedger(client, keys, writer, opts);
   }

@@ -1,118 +1,76 @@
 /**
  * Plans on Redis (layout in keys.ts). The record without its body lives under `p:<id>` and the
  * body under `pb:<id>`, so lists (which return no bodies) read only small records, and a save that
- * does not change the body does not send it again. Every save bumps `version`, so the record string
- * alone is the write guard: the body never changes without it. Lists walk one lexicographic index
+ * does not change the body does not send it again. Every write of a plan rewrites `p:<id>` (its
+ * version moves), so that record's guard covers the body too. Lists walk one lexicographic index
  * of `<createdAt>\0<id>` backwards: per session, per status, or all plans.
  */
-import { notFound } from "../../domain/errors.js";
-import type { ListPlansParams, Plan, PlanSave, PlanSummary } from "../../domain/plans.js";
-import type { BackendOptions, Page, PageQuery, PlanStore } from "../contract.js";
-import { decodeCursor, encodeCursor } from "../../core/paging.js";
-import { planSortKey, savePlanRecord, summarizePlan } from "../common/plans.js";
-import { checkVersion } from "../../core/sessions.js";
-import type { Command, RedisClient } from "./client.js";
-import { lexId, lexMember, type Keys } from "./keys.js";
-import type { WritePlan, Writer } from "./write.js";
+import type { Plan, PlanSummary } from "../../domain/plans.js";
+import type { PlanFilter, PlanKey, PlansReadPort, PlansWritePort } from "../contract.js";
+import type { Command } from "./client.js";
+import { lexId, lexMember } from "./keys.js";
+import { RedisPort } from "./port.js";
 
-interface Stored {
-  raw: string | null;
-  plan?: Plan;
-}
+const summary = ({ body: _body, ...rest }: Plan): PlanSummary => rest;
 
-export class RedisPlans implements PlanStore {
-  constructor(
-    protected readonly client: RedisClient,
-    protected readonly keys: Keys,
-    protected readonly writer: Writer,
-    protected readonly opts: BackendOptions,
-  ) {}
-
-  private async read(id: string): Promise<Stored> {
-    const [raw, body] = await this.client.call((r) => r.mget(this.keys.plan(id), this.keys.planBody(id)));
-    if (raw === null) return { raw };
-    return { raw, plan: { ...(JSON.parse(raw) as PlanSummary), body: body === null ? "" : (JSON.parse(body) as string) } };
-  }
-
-  /** Moves the plan's index entries from `old` to `next` (either may be absent). */
-  private index(old: PlanSummary | undefined, next: PlanSummary | undefined): Command[] {
-    const k = this.keys;
-    const entries = (p: PlanSummary) => [k.plans(), k.plansByStatus(p.status), ...(p.sessionId === undefined ? [] : [k.plansBySession(p.sessionId)])];
-    const before = new Set(old ? entries(old) : []);
-    const after = new Set(next ? entries(next) : []);
-    const cmds: Command[] = [];
-    for (const key of before) if (!after.has(key)) cmds.push(["ZREM", key, lexMember((old as PlanSummary).createdAt, (old as PlanSummary).id)]);
-    for (const key of after) if (!before.has(key)) cmds.push(["ZADD", key, 0, lexMember((next as PlanSummary).createdAt, (next as PlanSummary).id)]);
-    return cmds;
-  }
-
-  savePlan(input: PlanSave & { id: string }) {
-    return this.writer.write(async (): Promise<WritePlan<Plan>> => {
-      const { raw, plan: existing } = await this.read(input.id);
-      const plan = savePlanRecord(existing, input, this.opts.now().toISOString());
-      const summary = summarizePlan(plan);
-      const commands: Command[] = [["SET", this.keys.plan(plan.id), JSON.stringify(summary)]];
-      if (!existing || input.body !== undefined) commands.push(["SET", this.keys.planBody(plan.id), JSON.stringify(plan.body)]);
-      commands.push(...this.index(existing && summarizePlan(existing), summary));
-      return {
-        guards: [{ key: this.keys.plan(plan.id), expect: raw }],
-        changes: [{ domain: "plans", type: "plan.saved", id: plan.id, version: plan.version, data: { status: plan.status } }],
-        commands,
-        result: plan,
-      };
-    });
-  }
-
-  async getPlan(id: string) {
-    const { plan } = await this.read(id);
-    if (!plan) throw notFound("plan", id);
-    return plan;
+export class RedisPlansPort extends RedisPort implements PlansReadPort, PlansWritePort {
+  async plan(id: string) {
+    const key = this.k.plan(id);
+    const raw = await this.get(key);
+    if (raw === null) return undefined;
+    const body = await this.client.call((r) => r.get(this.k.planBody(id)));
+    return { ...(JSON.parse(raw) as PlanSummary), body: body === null ? "" : (JSON.parse(body) as string) };
   }
 
   /**
-   * Walks the narrowest index the filters name (session, else status, else all plans) from the
-   * cursor backwards; with both filters the status is checked on the records read, so the walk is
-   * bounded by the session's plans.
+   * Walks the narrowest index the filter names (session, else status, else all plans) from `after`
+   * backwards; with both filters the status is checked on the records read, so the walk is bounded
+   * by the session's plans.
    */
-  async listPlans(q: Omit<ListPlansParams, "limit"> & PageQuery): Promise<Page<PlanSummary>> {
-    const k = this.keys;
-    const index = q.sessionId !== undefined ? k.plansBySession(q.sessionId) : q.status !== undefined ? k.plansByStatus(q.status) : k.plans();
-    let max = q.cursor === undefined ? "+" : "(" + lexMember(...(decodeCursor(q.cursor, 2).map(String) as [string, string]));
-    const batch = q.sessionId !== undefined && q.status !== undefined ? Math.max(q.limit + 1, 100) : q.limit + 1;
+  async listPlans(filter: PlanFilter, after: PlanKey | undefined, limit: number) {
+    const k = this.k;
+    const index = filter.sessionId !== undefined ? k.plansBySession(filter.sessionId) : filter.status !== undefined ? k.plansByStatus(filter.status) : k.plans();
+    let max = after === undefined ? "+" : "(" + lexMember(after[0], after[1]);
+    const batch = filter.sessionId !== undefined && filter.status !== undefined ? Math.max(limit, 100) : limit;
     const items: PlanSummary[] = [];
-    let more = false;
-    for (;;) {
+    while (items.length < limit) {
       const members = await this.client.call((r) => r.zrevrangebylex(index, max, "-", "LIMIT", 0, batch));
       if (members.length === 0) break;
       const raws = await this.client.call((r) => r.mget(...members.map((m) => k.plan(lexId(m)))));
       for (const raw of raws) {
         if (raw === null) continue; // deleted between the two reads
         const p = JSON.parse(raw) as PlanSummary;
-        if ((q.status !== undefined && p.status !== q.status) || (q.sessionId !== undefined && p.sessionId !== q.sessionId)) continue;
-        if (items.length === q.limit) {
-          more = true;
-          break;
-        }
-        items.push(p);
+        if ((filter.status !== undefined && p.status !== filter.status) || (filter.sessionId !== undefined && p.sessionId !== filter.sessionId)) continue;
+        if (items.length < limit) items.push(p);
       }
-      if (more || members.length < batch) break;
+      if (members.length < batch) break;
       max = "(" + members[members.length - 1];
     }
-    const last = items[items.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor(planSortKey(last)) : null };
+    return items;
   }
 
-  async deletePlan(id: string, expectedVersion?: number) {
-    await this.writer.write(async (): Promise<WritePlan<void>> => {
-      const { raw, plan } = await this.read(id);
-      if (!plan) throw notFound("plan", id);
-      checkVersion("plan", plan, expectedVersion);
-      return {
-        guards: [{ key: this.keys.plan(id), expect: raw }],
-        changes: [{ domain: "plans", type: "plan.deleted", id, version: plan.version }],
-        commands: [["DEL", this.keys.plan(id), this.keys.planBody(id)], ...this.index(summarizePlan(plan), undefined)],
-        result: undefined,
-      };
-    });
+  /** Moves the plan's index entries from `old` to `next` (either may be absent). */
+  private index(old: PlanSummary | undefined, next: PlanSummary | undefined): Command[] {
+    const k = this.k;
+    const entries = (p: PlanSummary) => [k.plans(), k.plansByStatus(p.status), ...(p.sessionId === undefined ? [] : [k.plansBySession(p.sessionId)])];
+    const member = (p: PlanSummary) => lexMember(p.createdAt, p.id);
+    const before = new Set(old ? entries(old) : []);
+    const after = new Set(next ? entries(next) : []);
+    const moved = old !== undefined && next !== undefined && member(old) !== member(next);
+    const cmds: Command[] = [];
+    for (const key of before) if (old && (moved || !after.has(key))) cmds.push(["ZREM", key, member(old)]);
+    for (const key of after) if (next && (moved || !before.has(key))) cmds.push(["ZADD", key, 0, member(next)]);
+    return cmds;
+  }
+
+  putPlan(next: Plan, prev: Plan | undefined): void {
+    const commands: Command[] = [["SET", this.k.plan(next.id), JSON.stringify(summary(next))]];
+    if (!prev || prev.body !== next.body) commands.push(["SET", this.k.planBody(next.id), JSON.stringify(next.body)]);
+    commands.push(...this.index(prev && summary(prev), summary(next)));
+    this.writes.command(...commands);
+  }
+
+  deletePlan(plan: Plan): void {
+    this.writes.command(["DEL", this.k.plan(plan.id), this.k.planBody(plan.id)], ...this.index(summary(plan), undefined));
   }
 }

@@ -10,6 +10,9 @@ import type { BackendOptions, ReadPorts, UnitOfWork } from "../contract.js";
 import type { RedisClient } from "./client.js";
 import { RedisConversationsPort } from "./conversations.js";
 import { RedisJobsPort } from "./jobs.js";
+import { RedisGroupsPort } from "./groups.js";
+import { RedisHistoryPort } from "./history.js";
+import { RedisPlansPort } from "./plans.js";
 import { RedisUnit } from "./unit.js";
 import type { Keys } from "./keys.js";
 
@@ -24,7 +27,13 @@ export class RedisUnits {
     private readonly opts: BackendOptions,
     private readonly maxlen: number,
   ) {
-    this.readPorts = { conversations: new RedisConversationsPort(client, keys), jobs: new RedisJobsPort(client, keys) };
+    this.readPorts = {
+      conversations: new RedisConversationsPort(client, keys),
+      jobs: new RedisJobsPort(client, keys),
+      groups: new RedisGroupsPort(client, keys),
+      plans: new RedisPlansPort(client, keys),
+      history: new RedisHistoryPort(client, keys),
+    };
   }
 
   async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -36,6 +45,9 @@ export class RedisUnits {
         origin: this.opts.origin,
         conversations: new RedisConversationsPort(this.client, this.keys, unit),
         jobs: new RedisJobsPort(this.client, this.keys, unit),
+        groups: new RedisGroupsPort(this.client, this.keys, unit),
+        plans: new RedisPlansPort(this.client, this.keys, unit),
+        history: new RedisHistoryPort(this.client, this.keys, unit),
         change: (c) => void changes.push(c),
       };
       const result = await fn(uow);

@@ -6,17 +6,11 @@ import type { BackendOptions } from "../contract.js";
 import type { SqlChangeLog } from "./changes.js";
 import type { SqlDb } from "./db.js";
 import { SqlChangesets } from "./changesets.js";
-import { SqlGroups } from "./groups.js";
-import { SqlHistory } from "./history.js";
 import { SqlLedger } from "./ledger.js";
-import { SqlPlans } from "./plans.js";
 
 export function sqlLegacyStores(db: SqlDb, opts: BackendOptions, changes: SqlChangeLog) {
   const committed = () => changes.committed();
   return {
-    groups: new SqlGroups(db, opts, committed),
-    plans: new SqlPlans(db, opts, committed),
-    history: new SqlHistory(db, opts, committed),
     changesets: new SqlChangesets(db, opts, committed),
     ledger: new SqlLedger(db, opts, committed),
   };

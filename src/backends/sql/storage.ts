@@ -10,6 +10,9 @@ import { recordChanges, SqlChangeLog } from "./changes.js";
 import { SqlConversationsPort } from "./conversations.js";
 import { SqlJobsPort } from "./jobs.js";
 import type { SqlDb, TxSql } from "./db.js";
+import { SqlGroupsPort } from "./groups.js";
+import { SqlHistoryPort } from "./history.js";
+import { SqlPlansPort } from "./plans.js";
 import { READ_ONLY, SqlWrites } from "./writes.js";
 
 const MAX_ATTEMPTS = 8;
@@ -31,7 +34,13 @@ export abstract class SqlStorage implements Storage {
     pollMs: number,
   ) {
     this.changes = new SqlChangeLog(db, pollMs, opts.log);
-    this.readPorts = { conversations: new SqlConversationsPort(db.read, "", READ_ONLY), jobs: new SqlJobsPort(db.read, "", READ_ONLY) };
+    this.readPorts = {
+      conversations: new SqlConversationsPort(db.read, "", READ_ONLY),
+      jobs: new SqlJobsPort(db.read, "", READ_ONLY),
+      groups: new SqlGroupsPort(db.read, "", READ_ONLY),
+      plans: new SqlPlansPort(db.read, "", READ_ONLY),
+      history: new SqlHistoryPort(db.read, db.dialect, "", READ_ONLY),
+    };
   }
 
   async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -54,6 +63,9 @@ export abstract class SqlStorage implements Storage {
       origin: this.opts.origin,
       conversations: new SqlConversationsPort(q, this.db.dialect.forUpdate, writes),
       jobs: new SqlJobsPort(q, this.db.dialect.forUpdate, writes),
+      groups: new SqlGroupsPort(q, this.db.dialect.forUpdate, writes),
+      plans: new SqlPlansPort(q, this.db.dialect.forUpdate, writes),
+      history: new SqlHistoryPort(q, this.db.dialect, this.db.dialect.forUpdate, writes),
       change: (c) => void changes.push(c),
     };
     const result = await fn(uow);

@@ -74,16 +74,13 @@ export class SqliteStorage extends SqlStorage {
 
 export class SqliteBackend extends CoreBackend implements Backend {
   declare readonly storage: SqliteStorage;
-  readonly groups;
-  readonly plans;
-  readonly history;
   readonly changesets;
   readonly ledger;
 
   constructor(opts: SqliteOptions) {
     const storage = new SqliteStorage(opts);
     super(storage, opts);
-    ({ groups: this.groups, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+    ({ changesets: this.changesets, ledger: this.ledger } =
       sqlLegacyStores(storage.db, opts, storage.changes));
   }
 

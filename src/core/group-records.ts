@@ -1,11 +1,11 @@
-/** Group record logic every backend shares: put, rollover, ordering. Pure; the caller stores the result. */
-import type { Group, GroupPut, GroupRollover } from "../../domain/groups.js";
-import { conflict } from "../../domain/errors.js";
-import { checkVersion } from "../../core/sessions.js";
+/** Group record rules: put, rollover, restore. Pure; the caller stores the result. */
+import type { Group, GroupPut, GroupRollover } from "../domain/groups.js";
+import { conflict, invalidParams } from "../domain/errors.js";
+import { checkVersion } from "./sessions.js";
 
 const iso = (t: string): string => new Date(t).toISOString();
 
-function missingWithVersion(kind: string, id: string, expected: number): never {
+export function missingWithVersion(kind: string, id: string, expected: number): never {
   throw conflict(`${kind} ${JSON.stringify(id)} does not exist, so it is not at version ${expected}`, {
     expectedVersion: expected,
     actualVersion: null,
@@ -54,16 +54,9 @@ export function rolloverRecord(existing: Group | undefined, input: GroupRollover
   return { group, changed: true };
 }
 
-/** UTF-16 code unit → a key that sorts like the code point (surrogates above U+E000–U+FFFF). */
-const unitKey = (u: number): number => (u >= 0xd800 && u <= 0xdfff ? u + 0x2000 : u >= 0xe000 ? u - 0x800 : u);
-
-/** Unicode code point order, which equals UTF-8 byte order (what SQL's C collation and Redis give). */
-export function compareIds(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return unitKey(x) - unitKey(y);
+/** A restored record must carry a positive integer version (everything else is as the source had it). */
+export function checkRestoredVersion(kind: string, record: { id: string; version: number }): void {
+  if (!Number.isInteger(record.version) || record.version < 1) {
+    throw invalidParams(`restored ${kind} ${JSON.stringify(record.id)} has version ${record.version}; versions start at 1`, "/version");
   }
-  return a.length - b.length;
 }
