@@ -29,11 +29,8 @@ export interface Backend {
   readonly history: HistoryStore;
   readonly changesets: ChangesetStore;
   readonly ledger: LedgerStore;
-  /**
-   * Graph checkpoints (SPEC §3.8). Optional until every backend stores them (issue 18, phase 2):
-   * while absent, the checkpoints.* methods answer UNSUPPORTED.
-   */
-  readonly checkpoints?: CheckpointStore;
+  /** Graph checkpoints (SPEC §3.8). */
+  readonly checkpoints: CheckpointStore;
   readonly changes: ChangeLog;
   /** Opens files or connections and runs migrations. Idempotent. */
   open(): Promise<void>;
@@ -57,3 +54,4 @@ export type * from "./contract/checkpoints.js";
 export type * from "./contract/restore.js";
 export type * from "./contract/storage.js";
 export type * from "./contract/ports/conversations.js";
+export type * from "./contract/ports/checkpoints.js";

@@ -4,15 +4,18 @@
  * entry class extends this and supplies its Storage.
  */
 import type { Backend, BackendName, BackendProbe, ChangeLog, Storage } from "../backends/contract.js";
+import { CoreCheckpoints } from "./checkpoints.js";
 import { CoreConversations } from "./conversations.js";
 
-type Legacy = Omit<Backend, "name" | "conversations" | "changes" | "open" | "close" | "probe">;
+type Legacy = Omit<Backend, "name" | "conversations" | "checkpoints" | "changes" | "open" | "close" | "probe">;
 
-export abstract class CoreBackend implements Pick<Backend, "name" | "conversations" | "changes" | "open" | "close" | "probe"> {
+export abstract class CoreBackend implements Pick<Backend, "name" | "conversations" | "checkpoints" | "changes" | "open" | "close" | "probe"> {
   readonly conversations: CoreConversations;
+  readonly checkpoints: CoreCheckpoints;
 
   constructor(readonly storage: Storage) {
     this.conversations = new CoreConversations(storage);
+    this.checkpoints = new CoreCheckpoints(storage);
   }
 
   get name(): BackendName {

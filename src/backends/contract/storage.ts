@@ -18,11 +18,13 @@
  */
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
+import type { CheckpointsReadPort, CheckpointsWritePort } from "./ports/checkpoints.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
 
 /** What every port read sees, in `read` and in `write`. */
 export interface ReadPorts {
   readonly conversations: ConversationsReadPort;
+  readonly checkpoints: CheckpointsReadPort;
 }
 
 /**
@@ -37,6 +39,7 @@ export interface UnitOfWork extends ReadPorts {
   /** The daemon instance writing (recorded as `origin` of each change). */
   readonly origin: string;
   readonly conversations: ConversationsReadPort & ConversationsWritePort;
+  readonly checkpoints: CheckpointsReadPort & CheckpointsWritePort;
   /** Records a change in the same atomic unit as the writes (SPEC §4). */
   change(change: ChangeInput): void;
 }

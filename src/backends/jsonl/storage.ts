@@ -10,8 +10,10 @@ import { acquireLock, LockHeldError, type Lock } from "../../lib/lockfile.js";
 import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { IDEMPOTENCY_KEYS_KEPT } from "../../core/conversations.js";
 import { bufferedPort } from "../common/section.js";
+import { CHECKPOINT_WRITES } from "../memory/checkpoints.js";
 import { CONVERSATION_WRITES } from "../memory/conversations.js";
 import { JsonlChangeLog } from "./changes.js";
+import { JsonlCheckpointsPort } from "./checkpoints.js";
 import { JsonlConversationsPort } from "./conversations.js";
 import type { Disk } from "./disk.js";
 import type { JsonlDomain } from "./domain.js";
@@ -29,7 +31,7 @@ export class JsonlStorage implements Storage {
   readonly name = "jsonl" as const;
   readonly engine: Engine;
   readonly changes: JsonlChangeLog;
-  private readonly ports: ReadPorts & { conversations: JsonlConversationsPort };
+  private readonly ports: ReadPorts & { conversations: JsonlConversationsPort; checkpoints: JsonlCheckpointsPort };
   /** Stores that still decide in the backend (transition), opened and closed with it. */
   legacy: JsonlDomain[] = [];
   private lock?: Lock;
@@ -40,9 +42,13 @@ export class JsonlStorage implements Storage {
     this.engine = new Engine(opts.dataDir, opts.now, opts.disk, opts.log);
     this.changes = new JsonlChangeLog(this.engine, opts);
     this.engine.setChangeSink(this.changes);
-    this.ports = { conversations: new JsonlConversationsPort(this.engine.vfs, this.engine.files, IDEMPOTENCY_KEYS_KEPT) };
+    this.ports = {
+      conversations: new JsonlConversationsPort(this.engine.vfs, this.engine.files, IDEMPOTENCY_KEYS_KEPT),
+      checkpoints: new JsonlCheckpointsPort(this.engine.vfs, this.engine.files),
+    };
     this.engine.addModel(this.changes);
     this.engine.addModel(this.ports.conversations);
+    this.engine.addModel(this.ports.checkpoints);
   }
 
   write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -51,6 +57,7 @@ export class JsonlStorage implements Storage {
         now: ctx.now,
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, ctx.writes),
+        checkpoints: bufferedPort(this.ports.checkpoints, CHECKPOINT_WRITES, ctx.writes),
         change: (c) => ctx.change(c),
       }),
     );
@@ -78,6 +85,7 @@ export class JsonlStorage implements Storage {
     const lines = await this.engine.openJournal();
     await this.changes.load();
     await this.ports.conversations.load();
+    await this.ports.checkpoints.load();
     for (const d of this.legacy) await d.load();
     await this.engine.finishOpen(lines);
     for (const d of this.legacy) await d.afterReplay?.();

@@ -3,17 +3,18 @@ import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { bufferedPort, SerialSection, WriteSet } from "../common/section.js";
 import { MemoryChangeLog } from "./changes.js";
+import { CHECKPOINT_WRITES, MemoryCheckpointsPort } from "./checkpoints.js";
 import { CONVERSATION_WRITES, MemoryConversationsPort } from "./conversations.js";
 
 export class MemoryStorage implements Storage {
   readonly name = "memory" as const;
   readonly changes: MemoryChangeLog;
   private readonly section = new SerialSection();
-  private readonly ports: ReadPorts & { conversations: MemoryConversationsPort };
+  private readonly ports: ReadPorts & { conversations: MemoryConversationsPort; checkpoints: MemoryCheckpointsPort };
 
   constructor(private readonly opts: BackendOptions) {
     this.changes = new MemoryChangeLog(opts);
-    this.ports = { conversations: new MemoryConversationsPort() };
+    this.ports = { conversations: new MemoryConversationsPort(), checkpoints: new MemoryCheckpointsPort() };
   }
 
   write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -24,6 +25,7 @@ export class MemoryStorage implements Storage {
         now: this.opts.now().toISOString(),
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, set),
+        checkpoints: bufferedPort(this.ports.checkpoints, CHECKPOINT_WRITES, set),
         change: (c) => set.push(() => changes.push(c)),
       };
       const result = await fn(uow);

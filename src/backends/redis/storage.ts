@@ -8,6 +8,7 @@ import type { ChangeInput } from "../../domain/changes.js";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { BackendOptions, ReadPorts, UnitOfWork } from "../contract.js";
 import type { RedisClient } from "./client.js";
+import { RedisCheckpointsPort } from "./checkpoints.js";
 import { RedisConversationsPort } from "./conversations.js";
 import { RedisUnit } from "./unit.js";
 import type { Keys } from "./keys.js";
@@ -23,7 +24,7 @@ export class RedisUnits {
     private readonly opts: BackendOptions,
     private readonly maxlen: number,
   ) {
-    this.readPorts = { conversations: new RedisConversationsPort(client, keys) };
+    this.readPorts = { conversations: new RedisConversationsPort(client, keys), checkpoints: new RedisCheckpointsPort(client, keys) };
   }
 
   async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -34,6 +35,7 @@ export class RedisUnits {
         now: this.opts.now().toISOString(),
         origin: this.opts.origin,
         conversations: new RedisConversationsPort(this.client, this.keys, unit),
+        checkpoints: new RedisCheckpointsPort(this.client, this.keys, unit),
         change: (c) => void changes.push(c),
       };
       const result = await fn(uow);

@@ -7,6 +7,7 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { recordChanges, SqlChangeLog } from "./changes.js";
+import { SqlCheckpointsPort } from "./checkpoints.js";
 import { SqlConversationsPort } from "./conversations.js";
 import type { SqlDb, TxSql } from "./db.js";
 import { READ_ONLY, SqlWrites } from "./writes.js";
@@ -30,7 +31,10 @@ export abstract class SqlStorage implements Storage {
     pollMs: number,
   ) {
     this.changes = new SqlChangeLog(db, pollMs, opts.log);
-    this.readPorts = { conversations: new SqlConversationsPort(db.read, "", READ_ONLY) };
+    this.readPorts = {
+      conversations: new SqlConversationsPort(db.read, "", READ_ONLY),
+      checkpoints: new SqlCheckpointsPort(db.read, "", READ_ONLY, false),
+    };
   }
 
   async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -52,6 +56,7 @@ export abstract class SqlStorage implements Storage {
       now: this.opts.now().toISOString(),
       origin: this.opts.origin,
       conversations: new SqlConversationsPort(q, this.db.dialect.forUpdate, writes),
+      checkpoints: new SqlCheckpointsPort(q, this.db.dialect.forUpdate, writes, true),
       change: (c) => void changes.push(c),
     };
     const result = await fn(uow);
