@@ -74,7 +74,7 @@ export class CoreCheckpoints implements CheckpointStore {
     });
   }
 
-  listCheckpoints(q: CheckpointQuery): Promise<Page<CheckpointTuple>> {
+  async listCheckpoints(q: CheckpointQuery): Promise<Page<CheckpointTuple>> {
     let after: CheckpointKey | undefined = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 3, ["string", "string", "string"]) as [string, string, string]);
     const slice = { scope: q.scope, threadId: q.threadId, ns: q.ns, before: q.before };
     const filter = q.filter !== undefined && Object.keys(q.filter).length > 0 ? q.filter : undefined;
