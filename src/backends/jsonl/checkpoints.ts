@@ -60,7 +60,7 @@ export class JsonlCheckpointsPort extends MemoryCheckpointsPort implements Model
   }
 
   async load(): Promise<void> {
-    this.threads.clear();
+    this.clear();
     this.lines.clear();
     for (const name of await this.vfs.list(DIR)) {
       if (!name.endsWith(".jsonl")) continue;

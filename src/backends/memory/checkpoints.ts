@@ -1,8 +1,10 @@
 /**
- * Checkpoints held in process: per thread (scope, threadId), per namespace, the checkpoint records
- * by id, the channel values by (channel, version), and the pending writes by checkpoint id then
- * (taskId, idx). Listings sort what matches. The jsonl port extends this model and appends each
- * write to the thread's file.
+ * Checkpoints held in process: threads by scope then threadId; per thread namespace, the checkpoint
+ * records by id with their ids in ascending code point order, the channel values by (channel,
+ * version), and the pending writes by checkpoint id then (taskId, idx). A listing takes at most
+ * `limit` from the end of each namespace's order it covers and merges those: the latest checkpoint
+ * of a thread costs O(log n). The jsonl port extends this model and appends each write to the
+ * thread's file.
  */
 import type { ChannelValue, PendingWrite } from "../../domain/checkpoints.js";
 import { compareCodePoints, compareKeys } from "../../domain/order.js";
@@ -12,6 +14,8 @@ import type {
 
 export interface NamespaceModel {
   checkpoints: Map<string, CheckpointRecord>;
+  /** The ids of `checkpoints`, ascending by code point. */
+  order: string[];
   /** JSON [channel, version] → value. */
   values: Map<string, ChannelValue>;
   /** checkpointId → `${taskId}\0${idx}` → write. */
@@ -24,6 +28,18 @@ export interface ThreadModel {
   namespaces: Map<string, NamespaceModel>;
 }
 
+/** Index of the first id in `order` that is >= `id` (code point order). */
+function lowerBound(order: readonly string[], id: string): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareCodePoints(order[mid], id) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export const threadName = (scope: string, threadId: string): string => JSON.stringify([scope, threadId]);
 export const pairName = (channel: string, version: string): string => JSON.stringify([channel, version]);
 const writeName = (w: PendingWrite): string => `${w.taskId}\0${w.idx}`;
@@ -33,7 +49,10 @@ export const CHECKPOINT_WRITES: ReadonlySet<string> = new Set<keyof CheckpointsW
 ]);
 
 export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWritePort {
+  /** By threadName. */
   protected readonly threads = new Map<string, ThreadModel>();
+  /** scope → threadId → thread (the same objects as `threads`). */
+  private readonly scopes = new Map<string, Map<string, ThreadModel>>();
 
   protected namespace(key: ThreadKey): NamespaceModel | undefined {
     return this.threads.get(threadName(key.scope, key.threadId))?.namespaces.get(key.ns);
@@ -42,10 +61,21 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
   protected namespaceFor(key: ThreadKey): NamespaceModel {
     const name = threadName(key.scope, key.threadId);
     let thread = this.threads.get(name);
-    if (!thread) this.threads.set(name, (thread = { scope: key.scope, threadId: key.threadId, namespaces: new Map() }));
+    if (!thread) {
+      this.threads.set(name, (thread = { scope: key.scope, threadId: key.threadId, namespaces: new Map() }));
+      let scope = this.scopes.get(key.scope);
+      if (!scope) this.scopes.set(key.scope, (scope = new Map()));
+      scope.set(key.threadId, thread);
+    }
     let ns = thread.namespaces.get(key.ns);
-    if (!ns) thread.namespaces.set(key.ns, (ns = { checkpoints: new Map(), values: new Map(), writes: new Map() }));
+    if (!ns) thread.namespaces.set(key.ns, (ns = { checkpoints: new Map(), order: [], values: new Map(), writes: new Map() }));
     return ns;
+  }
+
+  /** Clears the model (the jsonl port's load). */
+  protected clear(): void {
+    this.threads.clear();
+    this.scopes.clear();
   }
 
   async checkpoint(key: ThreadKey, id: string) {
@@ -54,16 +84,22 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
   }
 
   async listCheckpoints(slice: CheckpointSlice, after: CheckpointKey | undefined, limit: number) {
+    const scope = this.scopes.get(slice.scope);
+    const threads = slice.threadId !== undefined ? [scope?.get(slice.threadId)] : [...(scope?.values() ?? [])];
     const rows: CheckpointRecord[] = [];
-    for (const t of this.threads.values()) {
-      if (t.scope !== slice.scope || (slice.threadId !== undefined && t.threadId !== slice.threadId)) continue;
+    for (const t of threads) {
+      if (!t) continue;
       for (const [ns, model] of t.namespaces) {
         if (slice.ns !== undefined && ns !== slice.ns) continue;
-        for (const r of model.checkpoints.values()) {
-          if (slice.before !== undefined && compareCodePoints(r.id, slice.before) >= 0) continue;
-          if (after !== undefined && compareKeys([r.id, r.threadId, r.ns], after) >= 0) continue;
-          rows.push(r);
+        // Ids below `before` and not above after[0]; an id equal to after[0] is kept only if its
+        // (threadId, ns) sorts below the cursor's.
+        let end = slice.before !== undefined ? lowerBound(model.order, slice.before) : model.order.length;
+        if (after !== undefined) {
+          const at = lowerBound(model.order, after[0]);
+          const tieBelow = model.order[at] === after[0] && compareKeys([t.threadId, ns], [after[1], after[2]]) < 0;
+          end = Math.min(end, tieBelow ? at + 1 : at);
         }
+        for (let i = end - 1; i >= 0 && i >= end - limit; i--) rows.push(model.checkpoints.get(model.order[i]) as CheckpointRecord);
       }
     }
     rows.sort((a, b) => compareKeys([b.id, b.threadId, b.ns], [a.id, a.threadId, a.ns]));
@@ -100,7 +136,9 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
   }
 
   putCheckpoint(next: CheckpointRecord, _prev: CheckpointRecord | undefined): void {
-    this.namespaceFor(next).checkpoints.set(next.id, structuredClone(next));
+    const ns = this.namespaceFor(next);
+    if (!ns.checkpoints.has(next.id)) ns.order.splice(lowerBound(ns.order, next.id), 0, next.id);
+    ns.checkpoints.set(next.id, structuredClone(next));
   }
 
   putValues(key: ThreadKey, values: readonly ChannelValue[]): void {
@@ -117,9 +155,10 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
 
   deleteCheckpoints(key: ThreadKey, ids: readonly string[]): void {
     const ns = this.namespace(key);
+    if (!ns) return;
     for (const id of ids) {
-      ns?.checkpoints.delete(id);
-      ns?.writes.delete(id);
+      if (ns.checkpoints.delete(id)) ns.order.splice(lowerBound(ns.order, id), 1);
+      ns.writes.delete(id);
     }
   }
 
@@ -130,5 +169,8 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
 
   deleteThread(scope: string, threadId: string): void {
     this.threads.delete(threadName(scope, threadId));
+    const threads = this.scopes.get(scope);
+    threads?.delete(threadId);
+    if (threads?.size === 0) this.scopes.delete(scope);
   }
 }
