@@ -263,6 +263,23 @@ export function checkpointsConformance(s: Suite): void {
     assert.deepEqual(ids(await listAll(st, { scope: "", ns: "" })), ["t1//4", "t1//3", "t1//2"]);
   });
 
+  test("checkpoints: concurrent puts with keepLast on one thread never leave a kept checkpoint without a value it names", async (t) => {
+    const f = await s.open(t);
+    const stores = [f.backend, ...(s.caps.shared ? [await f.another(), await f.another()] : [])].map(store);
+    // Two kinds of checkpoint, interleaved in id order: one names x@P, the other x@Q; each stores
+    // its value (unless stored). A put whose retention drops the last checkpoint naming x@P drops
+    // x@P too, so a concurrent put of a P checkpoint it did not see would lose its value.
+    const value = (version: string) => ({ channel: "x", version, type: "json", value: b64(version) });
+    const puts = Array.from({ length: 24 }, (_, i) => {
+      const version = i % 2 === 0 ? "P" : "Q";
+      return cp(`${String(i).padStart(2, "0")}-${version}`, { channelVersions: { x: version }, newValues: [value(version)], keepLast: 2 });
+    });
+    await Promise.all(puts.map((input, i) => stores[i % stores.length].putCheckpoint(input)));
+    const kept = await listAll(stores[0], { scope: "", threadId: "t1" }, 10);
+    assert.equal(kept.length, 2);
+    for (const k of kept) assert.deepEqual(k.channelValues, [value(k.channelVersions.x)], k.id);
+  });
+
   test("checkpoints: changes — saved for put and stored writes, deleted for deleteThread and retention; never bytes", async (t) => {
     const { backend: b } = await s.open(t);
     const st = store(b);
