@@ -97,22 +97,25 @@ export class RedisCheckpointsPort implements CheckpointsReadPort, CheckpointsWri
     ].sort(compareCodePoints);
     let max = bounds.length > 0 ? "(" + bounds[0] : "+";
     const items: CheckpointRecord[] = [];
-    const batch = Math.max(limit, 50);
+    // Records are read at most the number still wanted at a time (the latest of a thread: one); with
+    // an ns filter, index members come in batches of at least 100, most may be other namespaces'.
+    const batch = slice.ns === undefined ? limit : Math.max(limit, 100);
     while (items.length < limit) {
       const members = await this.client.call((r) => r.zrevrangebylex(index, max, "-", "LIMIT", 0, batch));
       if (members.length === 0) break;
-      const keys = members.map((m) => {
-        const [id, a, b] = m.split("\0");
+      const need = limit - items.length;
+      const keys: string[] = [];
+      let consumed = members.length;
+      for (let i = 0; i < members.length && keys.length < need; i++) {
+        const [id, a, b] = members[i].split("\0");
         const k = byThread ? { scope: slice.scope, threadId: slice.threadId ?? "", ns: a } : { scope: slice.scope, threadId: a, ns: b };
-        return slice.ns !== undefined && k.ns !== slice.ns ? undefined : this.cpKey(k, id);
-      });
-      const wanted = keys.filter((k): k is string => k !== undefined);
-      const raws = wanted.length > 0 ? await this.client.call((r) => r.mget(...wanted)) : [];
-      for (const raw of raws) {
-        if (raw !== null && items.length < limit) items.push(JSON.parse(raw) as CheckpointRecord); // null: deleted between the reads
+        if (slice.ns === undefined || k.ns === slice.ns) keys.push(this.cpKey(k, id));
+        if (keys.length === need) consumed = i + 1;
       }
-      if (members.length < batch) break;
-      max = "(" + members[members.length - 1];
+      const raws = keys.length > 0 ? await this.client.call((r) => r.mget(...keys)) : [];
+      for (const raw of raws) if (raw !== null) items.push(JSON.parse(raw) as CheckpointRecord); // null: deleted between the reads
+      if (consumed === members.length && members.length < batch) break;
+      max = "(" + members[consumed - 1];
     }
     return items;
   }
