@@ -2,8 +2,8 @@
  * P10 (SPEC §10): LangGraph checkpointer `put` + `getTuple` round trips through agentstate/langgraph
  * from 8 processes on one thread set, against LangGraph's own SqliteSaver used by the same 8
  * processes on one file; target ≥ 3× SqliteSaver with zero SQLITE_BUSY. The adapter runs against the
- * daemon on jsonl and on sqlite. A daemon whose backend does not store checkpoints yet (issue 18
- * phase 2) gives a FAIL row that says so rather than a figure.
+ * daemon on jsonl and on sqlite. A daemon that does not store checkpoints (a checkout from before
+ * issue 18's phase 2, under --baseline) gives a FAIL row that says so rather than a figure.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,7 +75,7 @@ async function sqliteSaverCase(): Promise<Case & { synchronous: unknown; journal
   }
 }
 
-/** Why the daemon cannot serve checkpoints (UNSUPPORTED before phase 2), or undefined when it can. */
+/** Why the daemon cannot serve checkpoints (UNSUPPORTED before issue 18's phase 2), or undefined when it can. */
 async function unsupported(socket: string): Promise<string | undefined> {
   const client = await connect({ socket });
   try {

@@ -29,11 +29,8 @@ export interface Backend {
   readonly history: HistoryStore;
   readonly changesets: ChangesetStore;
   readonly ledger: LedgerStore;
-  /**
-   * Graph checkpoints (SPEC §3.8). Optional until every backend stores them (issue 18, phase 2):
-   * while absent, the checkpoints.* methods answer UNSUPPORTED.
-   */
-  readonly checkpoints?: CheckpointStore;
+  /** Graph checkpoints (SPEC §3.8). */
+  readonly checkpoints: CheckpointStore;
   readonly changes: ChangeLog;
   /** Opens files or connections and runs migrations. Idempotent. */
   open(): Promise<void>;
@@ -61,3 +58,4 @@ export type * from "./contract/ports/jobs.js";
 export type * from "./contract/ports/groups.js";
 export type * from "./contract/ports/plans.js";
 export type * from "./contract/ports/history.js";
+export type * from "./contract/ports/checkpoints.js";

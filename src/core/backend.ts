@@ -4,13 +4,14 @@
  * entry class extends this and supplies its Storage.
  */
 import { STORE_DEFAULTS, type Backend, type BackendName, type BackendOptions, type BackendProbe, type ChangeLog, type Storage } from "../backends/contract.js";
+import { CoreCheckpoints } from "./checkpoints.js";
 import { CoreConversations } from "./conversations.js";
 import { CoreGroups } from "./groups.js";
 import { CoreHistory } from "./history.js";
 import { CoreJobs } from "./jobs.js";
 import { CorePlans } from "./plans.js";
 
-type Core = "name" | "conversations" | "groups" | "plans" | "history" | "jobs" | "changes" | "open" | "close" | "probe";
+type Core = "name" | "conversations" | "groups" | "plans" | "history" | "jobs" | "checkpoints" | "changes" | "open" | "close" | "probe";
 type Legacy = Omit<Backend, Core>;
 
 export abstract class CoreBackend implements Pick<Backend, Core> {
@@ -19,6 +20,7 @@ export abstract class CoreBackend implements Pick<Backend, Core> {
   readonly plans: CorePlans;
   readonly history: CoreHistory;
   readonly jobs: CoreJobs;
+  readonly checkpoints: CoreCheckpoints;
 
   /** `opts`: the store's clock and retention (history entries, runs kept per job). */
   constructor(
@@ -30,6 +32,7 @@ export abstract class CoreBackend implements Pick<Backend, Core> {
     this.plans = new CorePlans(storage);
     this.history = new CoreHistory(storage, opts.retention?.historyEntries ?? STORE_DEFAULTS.historyEntries);
     this.jobs = new CoreJobs(storage, opts);
+    this.checkpoints = new CoreCheckpoints(storage);
   }
 
   get name(): BackendName {

@@ -1,8 +1,8 @@
 /**
  * AgentstateSaver's own logic, apart from storage (LangGraph's official suite covers the saver over
  * real daemons: test/langgraph/): channel versions, argument checks that never reach the daemon,
- * the wire encoding round trip, connection ownership, and a loud error from a daemon that cannot
- * store checkpoints.
+ * the wire encoding round trip, connection ownership, and a loud error from a daemon whose store
+ * refuses.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -10,6 +10,7 @@ import { JsonPlusSerializer, emptyCheckpoint, type Checkpoint } from "@langchain
 import { AgentstateSaver } from "../../src/adapters/langgraph/index.js";
 import { decodeTuple, encodeCheckpoint } from "../../src/adapters/langgraph/codec.js";
 import { RpcCallError } from "../../src/client/errors.js";
+import { AgentStateError } from "../../src/domain/errors.js";
 import { MemoryBackend } from "../../src/backends/memory/index.js";
 import type { CheckpointTuple as StoredTuple } from "../../src/domain/checkpoints.js";
 import { startTestDaemon } from "../helpers/daemon.js";
@@ -82,21 +83,22 @@ test("encoding: channel values leave the checkpoint, come back from their versio
   assert.deepEqual(back.parentConfig, { configurable: { thread_id: "t", checkpoint_ns: "", checkpoint_id: "1f0-parent" } });
 });
 
-test("a daemon that cannot store checkpoints fails the saver loudly (UNSUPPORTED), and close leaves a given client open", async (t) => {
+test("a daemon whose checkpoint store refuses fails the saver loudly with the store's code, and close leaves a given client open", async (t) => {
   const backend = new MemoryBackend({ origin: "test", now: () => new Date() });
-  Object.defineProperty(backend, "checkpoints", { value: undefined });
+  const refusing = new Proxy({}, { get: () => () => Promise.reject(new AgentStateError("BACKEND_UNAVAILABLE", "the store is away")) });
+  Object.defineProperty(backend, "checkpoints", { value: refusing });
   const d = await startTestDaemon(t, { store: backend });
   const client = await d.client();
   const saver = new AgentstateSaver({ client, namespace: "n" });
   await assert.rejects(
     saver.put({ configurable: { thread_id: "t" } }, emptyCheckpoint(), { source: "input", step: -1, parents: {} }, {}),
-    (e: unknown) => e instanceof RpcCallError && e.code === "UNSUPPORTED",
+    (e: unknown) => e instanceof RpcCallError && e.code === "BACKEND_UNAVAILABLE",
   );
-  await assert.rejects(saver.getTuple({ configurable: { thread_id: "t" } }), (e: unknown) => e instanceof RpcCallError && e.code === "UNSUPPORTED");
+  await assert.rejects(saver.getTuple({ configurable: { thread_id: "t" } }), (e: unknown) => e instanceof RpcCallError && e.code === "BACKEND_UNAVAILABLE");
   await saver.close();
   assert.equal(await client.daemon.ping(), "pong", "the given client still answers");
   const own = new AgentstateSaver({ socket: d.socket });
-  await assert.rejects(own.getTuple({ configurable: { thread_id: "t" } }), (e: unknown) => e instanceof RpcCallError && e.code === "UNSUPPORTED");
+  await assert.rejects(own.getTuple({ configurable: { thread_id: "t" } }), (e: unknown) => e instanceof RpcCallError && e.code === "BACKEND_UNAVAILABLE");
   await own.close();
   await own.close();
 });

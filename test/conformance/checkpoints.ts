@@ -1,7 +1,6 @@
 /**
  * Conformance cases for graph checkpoints (SPEC §3.8), written from the store contract
- * (src/backends/contract/checkpoints.ts). Not registered in index.ts yet: the backends store
- * checkpoints from issue 18's phase 2, which adds `checkpointsConformance` to DOMAINS.
+ * (src/backends/contract/checkpoints.ts).
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -22,7 +21,6 @@ const writes = (checkpointId: string, taskId: string, list: PutWritesInput["writ
 });
 
 function store(b: Backend): CheckpointStore {
-  assert.ok(b.checkpoints, "the backend stores checkpoints");
   return b.checkpoints;
 }
 
@@ -263,6 +261,23 @@ export function checkpointsConformance(s: Suite): void {
     const old = await st.putCheckpoint(cp("0", { keepLast: 3 }));
     assert.equal(old.pruned, 2, "0 and 1 go");
     assert.deepEqual(ids(await listAll(st, { scope: "", ns: "" })), ["t1//4", "t1//3", "t1//2"]);
+  });
+
+  test("checkpoints: concurrent puts with keepLast on one thread never leave a kept checkpoint without a value it names", async (t) => {
+    const f = await s.open(t);
+    const stores = [f.backend, ...(s.caps.shared ? [await f.another(), await f.another()] : [])].map(store);
+    // Two kinds of checkpoint, interleaved in id order: one names x@P, the other x@Q; each stores
+    // its value (unless stored). A put whose retention drops the last checkpoint naming x@P drops
+    // x@P too, so a concurrent put of a P checkpoint it did not see would lose its value.
+    const value = (version: string) => ({ channel: "x", version, type: "json", value: b64(version) });
+    const puts = Array.from({ length: 24 }, (_, i) => {
+      const version = i % 2 === 0 ? "P" : "Q";
+      return cp(`${String(i).padStart(2, "0")}-${version}`, { channelVersions: { x: version }, newValues: [value(version)], keepLast: 2 });
+    });
+    await Promise.all(puts.map((input, i) => stores[i % stores.length].putCheckpoint(input)));
+    const kept = await listAll(stores[0], { scope: "", threadId: "t1" }, 10);
+    assert.equal(kept.length, 2);
+    for (const k of kept) assert.deepEqual(k.channelValues, [value(k.channelVersions.x)], k.id);
   });
 
   test("checkpoints: changes — saved for put and stored writes, deleted for deleteThread and retention; never bytes", async (t) => {

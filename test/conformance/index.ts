@@ -2,6 +2,7 @@
 import { describe } from "node:test";
 import { changesConformance } from "./changes.js";
 import { changesetsConformance } from "./changesets.js";
+import { checkpointsConformance } from "./checkpoints.js";
 import { conversationsConformance } from "./conversations.js";
 import { groupsConformance } from "./groups.js";
 import { historyConformance } from "./history.js";
@@ -21,6 +22,7 @@ const DOMAINS = [
   historyConformance,
   changesetsConformance,
   ledgerConformance,
+  checkpointsConformance,
 ];
 
 export function describeBackend(name: string, factory: BackendFactory, caps: Capabilities): void {

@@ -1,8 +1,7 @@
 /**
  * The checkpoints.* wire surface (SPEC §3.8) above the store: what the daemon checks and defaults
- * before a CheckpointStore sees a call, UNSUPPORTED from a backend without one, the events topic, and
- * rpc.discover. The store's own behaviour belongs to the conformance suite (with the stores, issue 18
- * phase 2); here a recording store stands in to show what reaches it.
+ * before a CheckpointStore sees a call, the events topic, and rpc.discover. The store's own behaviour
+ * belongs to the conformance suite; here a recording store stands in to show what reaches it.
  */
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
@@ -56,23 +55,28 @@ class RecordingStore implements CheckpointStore {
 
 function backendWith(checkpoints: CheckpointStore | undefined): MemoryBackend {
   const backend = new MemoryBackend({ origin: "test", now: () => new Date() });
-  Object.defineProperty(backend, "checkpoints", { value: checkpoints, configurable: true });
+  if (checkpoints) Object.defineProperty(backend, "checkpoints", { value: checkpoints, configurable: true });
   return backend;
 }
 
+/** A daemon whose backend's checkpoint store is `checkpoints` (undefined: the backend's own). */
 async function daemonWith(t: TestContext, checkpoints: CheckpointStore | undefined, maxValueBytes?: number) {
   const d = await startTestDaemon(t, { store: backendWith(checkpoints), ...(maxValueBytes ? { maxValueBytes } : {}) });
   return d.client();
 }
 
-test("a backend without checkpoint storage answers every checkpoints.* method with UNSUPPORTED", async (t) => {
+test("a daemon stores checkpoints on its backend: put, putWrites, get and list round-trip", async (t) => {
   const c = await daemonWith(t, undefined);
-  const e = await rejectsWith(c.checkpoints.put(put), "UNSUPPORTED");
-  assert.match(e.message, /does not store checkpoints/);
-  await rejectsWith(c.checkpoints.putWrites({ threadId: "t1", checkpointId: "cp-1", taskId: "task", writes: [] }), "UNSUPPORTED");
-  await rejectsWith(c.checkpoints.get({ threadId: "t1" }), "UNSUPPORTED");
-  await rejectsWith(c.checkpoints.list({}), "UNSUPPORTED");
-  await rejectsWith(c.checkpoints.deleteThread({ threadId: "t1" }), "UNSUPPORTED");
+  const saved = await c.checkpoints.put({ ...put, channelVersions: { a: "1" }, newValues: [{ channel: "a", version: "1", type: "json", value: b64("1") }] });
+  assert.deepEqual({ id: saved.id, pruned: saved.pruned }, { id: "cp-1", pruned: 0 });
+  assert.deepEqual(await c.checkpoints.putWrites({ threadId: "t1", checkpointId: "cp-1", taskId: "task", writes: [{ idx: 0, channel: "a", value: b64("w") }] }), { stored: 1 });
+  const { tuple } = await c.checkpoints.get({ threadId: "t1" });
+  assert.equal(tuple?.id, "cp-1");
+  assert.equal(tuple?.createdAt, saved.createdAt);
+  assert.deepEqual(tuple?.channelValues, [{ channel: "a", version: "1", type: "json", value: b64("1") }]);
+  assert.deepEqual(tuple?.pendingWrites, [{ taskId: "task", idx: 0, channel: "a", value: b64("w") }]);
+  assert.deepEqual((await c.checkpoints.list({})).items, [tuple]);
+  assert.deepEqual(await c.checkpoints.deleteThread({ threadId: "t1" }), { deleted: 1 });
 });
 
 test("scope and ns default to \"\" (list: ns absent means every namespace); list limit defaults to 100", async (t) => {

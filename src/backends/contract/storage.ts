@@ -18,6 +18,7 @@
  */
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
+import type { CheckpointsReadPort, CheckpointsWritePort } from "./ports/checkpoints.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
 import type { GroupsReadPort, GroupsWritePort } from "./ports/groups.js";
 import type { HistoryReadPort, HistoryWritePort } from "./ports/history.js";
@@ -31,6 +32,7 @@ export interface ReadPorts {
   readonly groups: GroupsReadPort;
   readonly plans: PlansReadPort;
   readonly history: HistoryReadPort;
+  readonly checkpoints: CheckpointsReadPort;
 }
 
 /**
@@ -49,6 +51,7 @@ export interface UnitOfWork extends ReadPorts {
   readonly groups: GroupsReadPort & GroupsWritePort;
   readonly plans: PlansReadPort & PlansWritePort;
   readonly history: HistoryReadPort & HistoryWritePort;
+  readonly checkpoints: CheckpointsReadPort & CheckpointsWritePort;
   /** Records a change in the same atomic unit as the writes (SPEC §4). */
   change(change: ChangeInput): void;
 }

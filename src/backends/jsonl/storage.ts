@@ -11,11 +11,13 @@ import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } fro
 import { IDEMPOTENCY_KEYS_KEPT } from "../../core/conversations.js";
 import { HISTORY_KEYS_KEPT } from "../../core/history-entries.js";
 import { bufferedPort } from "../common/section.js";
+import { CHECKPOINT_WRITES } from "../memory/checkpoints.js";
 import { CONVERSATION_WRITES } from "../memory/conversations.js";
 import { GROUP_WRITES } from "../memory/groups.js";
 import { HISTORY_WRITES } from "../memory/history.js";
 import { PLAN_WRITES } from "../memory/plans.js";
 import { JsonlChangeLog } from "./changes.js";
+import { JsonlCheckpointsPort } from "./checkpoints.js";
 import { JsonlConversationsPort } from "./conversations.js";
 import { JsonlJobsPort } from "./jobs.js";
 import { JOB_WRITES } from "../memory/jobs.js";
@@ -44,6 +46,7 @@ export class JsonlStorage implements Storage {
     groups: JsonlGroupsPort;
     plans: JsonlPlansPort;
     history: JsonlHistoryPort;
+    checkpoints: JsonlCheckpointsPort;
   };
   /** Stores that still decide in the backend (transition), opened and closed with it. */
   legacy: JsonlDomain[] = [];
@@ -62,6 +65,7 @@ export class JsonlStorage implements Storage {
       groups: new JsonlGroupsPort(vfs, files),
       plans: new JsonlPlansPort(vfs, files, opts.log),
       history: new JsonlHistoryPort(vfs, files, HISTORY_KEYS_KEPT),
+      checkpoints: new JsonlCheckpointsPort(vfs, files),
     };
     this.engine.addModel(this.changes);
     for (const model of Object.values(this.ports)) this.engine.addModel(model);
@@ -77,6 +81,7 @@ export class JsonlStorage implements Storage {
         groups: bufferedPort(this.ports.groups, GROUP_WRITES, ctx.writes),
         plans: bufferedPort(this.ports.plans, PLAN_WRITES, ctx.writes),
         history: bufferedPort(this.ports.history, HISTORY_WRITES, ctx.writes),
+        checkpoints: bufferedPort(this.ports.checkpoints, CHECKPOINT_WRITES, ctx.writes),
         change: (c) => ctx.change(c),
       }),
     );

@@ -3,6 +3,7 @@ import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { bufferedPort, SerialSection, WriteSet } from "../common/section.js";
 import { MemoryChangeLog } from "./changes.js";
+import { CHECKPOINT_WRITES, MemoryCheckpointsPort } from "./checkpoints.js";
 import { CONVERSATION_WRITES, MemoryConversationsPort } from "./conversations.js";
 import { JOB_WRITES, MemoryJobsPort } from "./jobs.js";
 import { GROUP_WRITES, MemoryGroupsPort } from "./groups.js";
@@ -19,6 +20,7 @@ export class MemoryStorage implements Storage {
     groups: MemoryGroupsPort;
     plans: MemoryPlansPort;
     history: MemoryHistoryPort;
+    checkpoints: MemoryCheckpointsPort;
   };
 
   constructor(private readonly opts: BackendOptions) {
@@ -29,6 +31,7 @@ export class MemoryStorage implements Storage {
       groups: new MemoryGroupsPort(),
       plans: new MemoryPlansPort(),
       history: new MemoryHistoryPort(),
+      checkpoints: new MemoryCheckpointsPort(),
     };
   }
 
@@ -44,6 +47,7 @@ export class MemoryStorage implements Storage {
         groups: bufferedPort(this.ports.groups, GROUP_WRITES, set),
         plans: bufferedPort(this.ports.plans, PLAN_WRITES, set),
         history: bufferedPort(this.ports.history, HISTORY_WRITES, set),
+        checkpoints: bufferedPort(this.ports.checkpoints, CHECKPOINT_WRITES, set),
         change: (c) => set.push(() => changes.push(c)),
       };
       const result = await fn(uow);

@@ -45,6 +45,14 @@
  * | `csp:<planId>` | sorted set (lex) | `<createdAt>\0<id>` of the plan's changesets |
  * | `iv:<id>` | string | tool invocation JSON |
  * | `ivp:<planId>` | sorted set (lex) | `<startedAt>\0<id>` of the plan's invocations |
+ * | `kt:<scope>\0<threadId>` | string | checkpoint thread revision: the guard of every record of the thread; set to the next revision by every write to it, never deleted |
+ * | `kn:<scope>\0<threadId>` | set | the thread's checkpoint namespaces |
+ * | `kc:<scope>\0<threadId>\0<ns>\0<id>` | string | checkpoint record JSON (without values and writes) |
+ * | `ks:<scope>` | sorted set (lex) | `<id>\0<threadId>\0<ns>` of every checkpoint of the scope (reverse order = newest first) |
+ * | `kx:<scope>\0<threadId>` | sorted set (lex) | `<id>\0<ns>` of every checkpoint of the thread |
+ * | `kv:<scope>\0<threadId>\0<ns>` | hash | channel values: `["<channel>","<version>"]` → `{type, value?}` JSON |
+ * | `kw:<scope>\0<threadId>\0<ns>\0<checkpointId>` | hash | pending writes: `<taskId>\0<idx>` → write JSON |
+ * | `kwi:<scope>\0<threadId>\0<ns>` | set | checkpoint ids that have a `kw:` hash |
  */
 export class Keys {
   readonly changes: string;

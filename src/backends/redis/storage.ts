@@ -8,6 +8,7 @@ import type { ChangeInput } from "../../domain/changes.js";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { BackendOptions, ReadPorts, UnitOfWork } from "../contract.js";
 import type { RedisClient } from "./client.js";
+import { RedisCheckpointsPort } from "./checkpoints.js";
 import { RedisConversationsPort } from "./conversations.js";
 import { RedisJobsPort } from "./jobs.js";
 import { RedisGroupsPort } from "./groups.js";
@@ -33,6 +34,7 @@ export class RedisUnits {
       groups: new RedisGroupsPort(client, keys),
       plans: new RedisPlansPort(client, keys),
       history: new RedisHistoryPort(client, keys),
+      checkpoints: new RedisCheckpointsPort(client, keys),
     };
   }
 
@@ -48,6 +50,7 @@ export class RedisUnits {
         groups: new RedisGroupsPort(this.client, this.keys, unit),
         plans: new RedisPlansPort(this.client, this.keys, unit),
         history: new RedisHistoryPort(this.client, this.keys, unit),
+        checkpoints: new RedisCheckpointsPort(this.client, this.keys, unit),
         change: (c) => void changes.push(c),
       };
       const result = await fn(uow);

@@ -7,6 +7,7 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { recordChanges, SqlChangeLog } from "./changes.js";
+import { SqlCheckpointsPort } from "./checkpoints.js";
 import { SqlConversationsPort } from "./conversations.js";
 import { SqlJobsPort } from "./jobs.js";
 import type { SqlDb, TxSql } from "./db.js";
@@ -40,6 +41,7 @@ export abstract class SqlStorage implements Storage {
       groups: new SqlGroupsPort(db.read, "", READ_ONLY),
       plans: new SqlPlansPort(db.read, "", READ_ONLY),
       history: new SqlHistoryPort(db.read, db.dialect, "", READ_ONLY),
+      checkpoints: new SqlCheckpointsPort(db.read, "", READ_ONLY, false),
     };
   }
 
@@ -66,6 +68,7 @@ export abstract class SqlStorage implements Storage {
       groups: new SqlGroupsPort(q, this.db.dialect.forUpdate, writes),
       plans: new SqlPlansPort(q, this.db.dialect.forUpdate, writes),
       history: new SqlHistoryPort(q, this.db.dialect, this.db.dialect.forUpdate, writes),
+      checkpoints: new SqlCheckpointsPort(q, this.db.dialect.forUpdate, writes, true),
       change: (c) => void changes.push(c),
     };
     const result = await fn(uow);

@@ -1,9 +1,7 @@
 /**
  * Checkpoint methods: defaults (scope and ns ""), base64 and size checks applied here, once;
- * storage in the backend's CheckpointStore. A backend without one answers UNSUPPORTED (issue 18:
- * the stores arrive with the storage core).
+ * storage in the backend's CheckpointStore.
  */
-import type { CheckpointStore } from "../../backends/contract.js";
 import type { checkpointsMethods } from "../../domain/checkpoints.js";
 import { AgentStateError, invalidParams } from "../../domain/errors.js";
 import { checkSize } from "../limits.js";
@@ -24,10 +22,7 @@ export function checkBytes(path: string, value: string, limit: number): void {
 
 export function checkpointsHandlers({ backend, config }: ServiceContext): HandlersFor<typeof checkpointsMethods> {
   const max = config.maxValueBytes;
-  const store = (): CheckpointStore => {
-    if (backend.checkpoints) return backend.checkpoints;
-    throw new AgentStateError("UNSUPPORTED", `the ${backend.name} backend does not store checkpoints yet`);
-  };
+  const store = () => backend.checkpoints;
   return {
     "checkpoints.put": (p) => {
       checkBytes("/checkpoint", p.checkpoint, max);

@@ -9,8 +9,9 @@ import { changesets } from "./004-changesets.js";
 import { ledger } from "./005-ledger.js";
 import { aliasesKeyOrder } from "./006-aliases-key-order.js";
 import { changeSequencer } from "./011-change-sequencer.js";
+import { checkpoints } from "./012-checkpoints.js";
 import type { Migration } from "./migration.js";
 
-export const MIGRATIONS: readonly Migration[] = [core, groupsPlansHistory, jobsRuns, changesets, ledger, aliasesKeyOrder, changeSequencer];
+export const MIGRATIONS: readonly Migration[] = [core, groupsPlansHistory, jobsRuns, changesets, ledger, aliasesKeyOrder, changeSequencer, checkpoints];
 
 export type { Migration } from "./migration.js";
