@@ -16,6 +16,7 @@ export const eventsCommands: Command[] = [
     usage: "agentstate events tail [topics…] [--from CURSOR] [--count N] [--json]",
     summary: "Follow changes (all domains, or the given topics: sessions, sessions:<id>, …); one line each.",
     options: { from: { type: "string" }, count: { type: "string" } },
+    maxArgs: Infinity,
     async run(ctx) {
       const topics = ctx.args.length > 0 ? ctx.args : [...DOMAINS];
       for (const t of topics) if (!parseTopic(t)) throw new UsageError(`not a topic: ${JSON.stringify(t)} (one of ${DOMAINS.join(", ")}, or <domain>:<id>)`);

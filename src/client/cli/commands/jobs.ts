@@ -122,6 +122,7 @@ export const jobsCommands: Command[] = [
       "delete-after-run": { type: "boolean" }, disabled: { type: "boolean" },
       exec: { type: "boolean" }, cwd: { type: "string" }, timeout: { type: "string" }, env: { type: "string", multiple: true },
     },
+    maxArgs: Infinity,
     async run(ctx) {
       const params = saveParams(ctx);
       const client = await ctx.client();
