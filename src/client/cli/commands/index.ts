@@ -4,6 +4,7 @@ import { conversationCommands } from "./conversations.js";
 import { daemonCommands } from "./daemon.js";
 import { groupsCommands } from "./groups.js";
 import { jobsCommands } from "./jobs.js";
+import { runsCommands } from "./runs.js";
 import { plansCommands } from "./plans.js";
 import { historyCommands } from "./history.js";
 import { changesetsCommands } from "./changesets.js";
@@ -11,4 +12,4 @@ import { ledgerCommands } from "./ledger.js";
 import { migrateCommands } from "./migrate.js";
 import { eventsCommands } from "./events.js";
 
-export const commands: Command[] = [...daemonCommands, ...conversationCommands, ...groupsCommands, ...jobsCommands, ...plansCommands, ...historyCommands, ...changesetsCommands, ...ledgerCommands, ...eventsCommands, ...migrateCommands];
+export const commands: Command[] = [...daemonCommands, ...conversationCommands, ...groupsCommands, ...jobsCommands, ...runsCommands, ...plansCommands, ...historyCommands, ...changesetsCommands, ...ledgerCommands, ...eventsCommands, ...migrateCommands];
