@@ -4,11 +4,14 @@ import { isCursor } from "../../../domain/cursor.js";
 import { parseTopic } from "../../../domain/events.js";
 import type { EventMessage } from "../../subscriptions.js";
 import { UsageError, intOption, type Command } from "../context.js";
+import { escapeControls } from "../output.js";
 
 const human = (c: Change): string =>
-  [c.cursor, c.at, c.type, c.id, c.version === undefined ? "" : `v${c.version}`, c.origin, c.data === undefined ? "" : JSON.stringify(c.data)]
-    .filter((p) => p !== "")
-    .join("  ") + "\n";
+  escapeControls(
+    [c.cursor, c.at, c.type, c.id, c.version === undefined ? "" : `v${c.version}`, c.origin, c.data === undefined ? "" : JSON.stringify(c.data)]
+      .filter((p) => p !== "")
+      .join("  "),
+  ) + "\n";
 
 export const eventsCommands: Command[] = [
   {
@@ -25,9 +28,16 @@ export const eventsCommands: Command[] = [
       const count = intOption(ctx, "count");
       const client = await ctx.client();
       let seen = 0;
-      let finish!: (code: number) => void;
-      const done = new Promise<number>((resolve) => (finish = resolve));
+      let stopped = false;
+      let resolveDone!: (code: number) => void;
+      const done = new Promise<number>((resolve) => (resolveDone = resolve));
+      const finish = (code: number) => {
+        stopped = true;
+        resolveDone(code);
+      };
       const onMessage = (m: EventMessage) => {
+        // Changes arrive in batches: with --count, the ones after the last wanted are dropped here.
+        if (stopped) return;
         if (m.type === "change") {
           ctx.out.out(ctx.out.json ? JSON.stringify(m.change) + "\n" : human(m.change));
           if (count !== undefined && ++seen >= count) finish(0);

@@ -11,5 +11,6 @@ import { changesetsCommands } from "./changesets.js";
 import { ledgerCommands } from "./ledger.js";
 import { migrateCommands } from "./migrate.js";
 import { eventsCommands } from "./events.js";
+import { callCommands } from "./call.js";
 
-export const commands: Command[] = [...daemonCommands, ...conversationCommands, ...groupsCommands, ...jobsCommands, ...runsCommands, ...plansCommands, ...historyCommands, ...changesetsCommands, ...ledgerCommands, ...eventsCommands, ...migrateCommands];
+export const commands: Command[] = [...daemonCommands, ...conversationCommands, ...groupsCommands, ...jobsCommands, ...runsCommands, ...plansCommands, ...historyCommands, ...changesetsCommands, ...ledgerCommands, ...eventsCommands, ...migrateCommands, ...callCommands];
