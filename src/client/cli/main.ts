@@ -49,7 +49,7 @@ export async function runCli(argv: string[], io: Pick<Output, "out" | "err"> = s
   try {
     const { values, positionals } = command.raw
       ? { values: {}, positionals: [] }
-      : parseArgs({ args: [...after, ...globals], options: { ...GLOBAL_OPTIONS, ...command.options }, strict: true, allowPositionals: true });
+      : parseArgs({ args: [...globals, ...after], options: { ...GLOBAL_OPTIONS, ...command.options }, strict: true, allowPositionals: true });
     const flags = values as Record<string, string | boolean | undefined>;
     const { config } = resolveConfig({ flags: configFlags(flags) });
     if (!command.raw) checkArgs(command, positionals);
