@@ -64,3 +64,10 @@ test("the guard works: the daemon without its packages says what is missing, in 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^agentstated: the daemon needs winston, which is not installed; .*--include=optional/);
 });
+
+test("docs: every nc -U example closes its side at the end of input (-N), or it hangs", () => {
+  const docs = ["README.md", "docs/protocol.md", "docs/operations.md", "docs/security.md"].map((f) => readFileSync(new URL(`../../../${f}`, import.meta.url), "utf8"));
+  const examples = docs.flatMap((d) => d.split("\n").filter((l) => /\bnc\b.*-U\b/.test(l)));
+  assert.ok(examples.length > 0);
+  for (const line of examples) assert.match(line, /\bnc\b(\s+-\w+)*\s+-N\b/, line);
+});
