@@ -114,7 +114,7 @@ describe("health", () => {
 describe("README", () => {
   test("the first job example runs without a worker (an exec job), and the run verbs are documented", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    const first = readme.split("\n").find((l) => /agentstate jobs add/.test(l));
+    const first = readme.split("\n").find((l) => /agentstate(\.js)? jobs add/.test(l));
     assert.ok(first, "README shows jobs add");
     assert.match(first, /--exec/);
     assert.match(readme, /agentstate runs claim/);
