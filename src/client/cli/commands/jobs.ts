@@ -86,7 +86,7 @@ function action(ctx: CliContext): Action {
   return exec;
 }
 
-/** Said whenever an event job is saved or triggered: its runs wait for a worker that may not exist. */
+/** Said (to a person: not with --json) whenever an event job is saved or triggered: its runs wait for a worker that may not exist. */
 export const EVENT_JOB_NOTE =
   "note: an event job's runs wait as pending until a worker claims them (client.runs.claim, or 'agentstate runs claim --job ID -- PROGRAM');\n" +
   "      with noOverlap (the default) later slots are skipped while one waits. For a program the daemon runs itself, use --exec -- PROGRAM.\n";
@@ -128,7 +128,7 @@ export const jobsCommands: Command[] = [
       const client = await ctx.client();
       const j = await client.jobs.save(params);
       emit(ctx.out, j, () => `saved job ${j.id}${j.nextRunAt ? `; next run ${j.nextRunAt}` : ""}\n`);
-      if (j.action.type === "event") ctx.out.err(EVENT_JOB_NOTE);
+      if (j.action.type === "event" && !ctx.out.json) ctx.out.err(EVENT_JOB_NOTE);
     },
   },
   {
@@ -186,7 +186,7 @@ export const jobsCommands: Command[] = [
       const client = await ctx.client();
       const r = await client.jobs.trigger({ id });
       emit(ctx.out, r, () => `run ${r.id} of job ${id}: ${r.status}\n`);
-      if (r.status === "pending" && (await client.jobs.get({ id })).action.type === "event") ctx.out.err(EVENT_JOB_NOTE);
+      if (!ctx.out.json && r.status === "pending" && (await client.jobs.get({ id })).action.type === "event") ctx.out.err(EVENT_JOB_NOTE);
     },
   },
   {
