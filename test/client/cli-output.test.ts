@@ -25,7 +25,7 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const EVIL = "\x1b[2J\x1b]0;pwned\x07";
-// eslint-disable-next-line no-control-regex
+ 
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 describe("control characters in stored text", () => {

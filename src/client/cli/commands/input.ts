@@ -20,6 +20,6 @@ export function jsonOption(ctx: CliContext, name: string): unknown {
 /** All of stdin as UTF-8 (for `-` arguments). */
 export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk));
   return Buffer.concat(chunks).toString("utf8");
 }

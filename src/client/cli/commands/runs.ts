@@ -30,9 +30,9 @@ export function renderRun(r: Run): string {
   const { output, ...fields } = r;
   let text = formatFields(fields);
   if (output === undefined) return text;
-  const o = output as { stdout?: unknown; stderr?: unknown; exitCode?: unknown; truncated?: unknown } | null;
-  if (o !== null && typeof o === "object" && (typeof o.stdout === "string" || typeof o.stderr === "string")) {
-    const { stdout, stderr, ...rest } = o as Record<string, unknown>;
+  const o: Record<string, unknown> | undefined = output !== null && typeof output === "object" && !Array.isArray(output) ? (output as Record<string, unknown>) : undefined;
+  if (o !== undefined && (typeof o.stdout === "string" || typeof o.stderr === "string")) {
+    const { stdout, stderr, ...rest } = o;
     text += formatFields({ output: Object.keys(rest).length > 0 ? rest : undefined });
     for (const [name, body] of [["stdout", stdout], ["stderr", stderr]] as const) {
       if (typeof body !== "string" || body === "") continue;
