@@ -117,3 +117,16 @@ describe("the autostart log", () => {
     assert.equal(statSync(join(dir, "run", "agentstated.log")).mode & 0o777, 0o600);
   });
 });
+
+describe("autostart that fails", () => {
+  test("says why: the end of the started daemon's log", async (t) => {
+    const dir = tempDir(t);
+    const data = join(dir, "data");
+    await spawnDaemon(t, { socket: join(dir, "a", "s.sock"), args: ["--backend", "jsonl", "--data-dir", data] });
+    const socket = join(dir, "b", "s.sock");
+    const r = await runNode(t, CLI_BIN, ["ping", "--socket", socket, "--backend", "jsonl", "--data-dir", data], { env: hermeticEnv(join(dir, "config")), timeoutMs: 30_000 });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /did not answer within 5 s\. .*agentstated\.log ends with:\n/);
+    assert.match(r.stderr, /data directory .* is in use by process \d+/);
+  });
+});

@@ -15,8 +15,8 @@ const LOG_FILE_ENV = "AGENTSTATE_LOG_FILE";
 
 const DAEMON_BIN = fileURLToPath(new URL("../../../../bin/agentstated.js", import.meta.url));
 
-/** Spawns `agentstated` detached with the same settings; the caller then waits for it to answer. */
-export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string | boolean | undefined>): void {
+/** Spawns `agentstated` detached with the same settings; the caller then waits for it to answer. Returns its log's path. */
+export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string | boolean | undefined>): string {
   const dir = dirname(config.socket);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logPath = join(dir, "agentstated.log");
@@ -38,4 +38,5 @@ export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string
   } finally {
     closeSync(log);
   }
+  return logPath;
 }

@@ -1,4 +1,5 @@
 /** `agentstate <domain> <verb>`: exit 0 ok, 1 failure, 2 usage, 3 daemon unreachable. */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CONFIG_FLAGS, ConfigError, resolveConfig, type ResolvedConfig } from "../../config/config.js";
 import { VERSION } from "../../daemon/version.js";
@@ -9,7 +10,7 @@ import { commands } from "./commands/index.js";
 import { UsageError, type Command, type CliContext } from "./context.js";
 import { extractGlobals, GLOBAL_OPTIONS } from "./globals.js";
 import { commandHelp, overview, topicHelp } from "./help.js";
-import type { Output } from "./output.js";
+import { escapeControls, type Output } from "./output.js";
 
 const AUTOSTART_WAIT_MS = 5000;
 
@@ -35,7 +36,8 @@ export async function runCli(argv: string[], io: Pick<Output, "out" | "err"> = s
       return 0;
     }
     const words = rest.slice(0, 2).filter((w, i) => i === 0 || !w.startsWith("-"));
-    io.err(`agentstate: unknown command ${JSON.stringify(words.join(" "))}\n\n${overview(commands)}`);
+    const topic = topicHelp(commands, rest[0]);
+    io.err(`agentstate: unknown command ${JSON.stringify(words.join(" "))}\n\n${topic ?? overview(commands)}`);
     return 2;
   }
   if (wantsHelp && !command.raw) {
@@ -119,8 +121,32 @@ async function connectOrStart(config: ResolvedConfig, flags: Record<string, stri
   } catch (err) {
     if (!(err instanceof DaemonUnreachableError) || !autostart) throw err;
   }
-  spawnDaemon(config, flags);
-  return connect({ socket: config.socket, timeoutMs, connectTimeoutMs: AUTOSTART_WAIT_MS });
+  const log = spawnDaemon(config, flags);
+  try {
+    return await connect({ socket: config.socket, timeoutMs, connectTimeoutMs: AUTOSTART_WAIT_MS });
+  } catch (err) {
+    // The daemon we started said why it stopped (a missing package, a held data directory, …).
+    if (err instanceof DaemonUnreachableError) throw new AutostartFailedError(err.socketPath, log, lastLines(log, 3));
+    throw err;
+  }
+}
+
+/** Autostart ran but nothing answered in time: exit 3, with what the daemon's log says. */
+class AutostartFailedError extends DaemonUnreachableError {
+  constructor(socketPath: string, readonly logPath: string, readonly logTail: string) {
+    super(socketPath);
+    this.message = `${this.message}; the daemon started for it did not answer within ${AUTOSTART_WAIT_MS / 1000} s` +
+      (logTail ? `. ${logPath} ends with:\n${logTail}` : ` (see ${logPath})`);
+  }
+}
+
+function lastLines(path: string, n: number): string {
+  try {
+    const text = readFileSync(path, "utf8");
+    return escapeControls(text.slice(-4096), true).trimEnd().split("\n").slice(-n).map((l) => `  ${l}`).join("\n");
+  } catch {
+    return "";
+  }
 }
 
 /**
