@@ -231,3 +231,25 @@ describe("write verbs", () => {
     assert.deepEqual(json(q), { items: [], nextCursor: null });
   });
 });
+
+describe("plans edit", () => {
+  test("runs $EDITOR on the body and saves it only when changed", async (t) => {
+    const d = await startTestDaemon(t);
+    const client = await d.client();
+    await client.plans.save({ id: "pe", title: "Edit me", body: "# Plan\n\nold step\n" });
+    const saved = { VISUAL: process.env.VISUAL, EDITOR: process.env.EDITOR };
+    t.after(() => {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    });
+    delete process.env.VISUAL;
+    process.env.EDITOR = "sed -i s/old/new/";
+    const r = await cli(["plans", "edit", "pe", "--socket", d.socket]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal((await client.plans.get({ id: "pe" })).body, "# Plan\n\nnew step\n");
+    process.env.EDITOR = "true";
+    const same = await cli(["plans", "edit", "pe", "--socket", d.socket]);
+    assert.equal(same.code, 0);
+    assert.match(same.err, /unchanged/);
+    assert.equal((await client.plans.get({ id: "pe" })).version, 2);
+  });
+});

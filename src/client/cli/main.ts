@@ -40,7 +40,9 @@ export async function runCli(argv: string[], io: Pick<Output, "out" | "err"> = s
     io.err(`agentstate: unknown command ${JSON.stringify(words.join(" "))}\n\n${topic ?? overview(commands)}`);
     return 2;
   }
-  if (wantsHelp && !command.raw) {
+  // A raw command (agentstate daemon) answers its own --help; one given before its words is ours.
+  const helpBeforeRaw = command.raw && rest.length > 0 && argv.slice(0, restIndex[0]).some((a) => a === "--help" || a === "-h");
+  if (wantsHelp && (!command.raw || helpBeforeRaw)) {
     io.out(commandHelp(command));
     return 0;
   }

@@ -42,7 +42,7 @@ function editText(text: string): string {
     writeFileSync(file, text, { mode: 0o600 });
     const editor = process.env.VISUAL || process.env.EDITOR || "vi";
     // Through the shell, as git does: EDITOR may carry arguments ("code --wait").
-    const r = spawnSync(`${editor} "$1"`, ["editor", file], { shell: true, stdio: "inherit" });
+    const r = spawnSync("/bin/sh", ["-c", `${editor} "$1"`, "editor", file], { stdio: "inherit" });
     if (r.status !== 0) throw new Error(`the editor (${editor}) exited with ${r.status ?? r.signal}; nothing saved`);
     return readFileSync(file, "utf8");
   } finally {
