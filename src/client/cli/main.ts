@@ -100,6 +100,10 @@ function report(err: unknown, io: Pick<Output, "err">): number {
     io.err(`agentstate: ${(err as Error).message}\n`);
     return 2;
   }
+  if (err instanceof AutostartFailedError) {
+    io.err(`agentstate: ${err.message}\n`);
+    return 3;
+  }
   if (err instanceof DaemonUnreachableError) {
     io.err(`agentstate: ${err.message} (start one with 'agentstate daemon', or allow autostart)\n`);
     return 3;
