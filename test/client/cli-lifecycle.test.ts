@@ -12,14 +12,17 @@ import { CLI_BIN, DAEMON_BIN, hermeticEnv, runNode, spawnDaemon } from "../helpe
 import { tempDir } from "../helpers/tmp.js";
 
 function setup(t: TestContext) {
+  // Whatever happens, leave no daemon behind. Registered before the temp dir's removal (after-hooks
+  // run in order), so the socket still exists when `stop` looks for the daemon.
+  let run: (args: string[]) => ReturnType<typeof runNode> = () => Promise.reject(new Error("not set up"));
+  t.after(async () => {
+    const r = await run(["stop"]);
+    assert.equal(r.code, 0, `cleanup stop: ${r.stderr}`);
+  });
   const dir = tempDir(t);
   const socket = join(dir, "run", "agentstate.sock");
   const env = hermeticEnv(join(dir, "config"), { AGENTSTATE_SOCKET: socket, AGENTSTATE_BACKEND: "memory" });
-  const run = (args: string[]) => runNode(t, CLI_BIN, args, { env, timeoutMs: 30_000 });
-  // Whatever happens, leave no daemon behind.
-  t.after(async () => {
-    await run(["stop"]);
-  });
+  run = (args: string[]) => runNode(t, CLI_BIN, args, { env, timeoutMs: 30_000 });
   return { dir, socket, env, run };
 }
 
