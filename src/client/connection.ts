@@ -143,7 +143,7 @@ export class Connection extends EventEmitter<{
     if (!p) return;
     this.pending.delete(msg.id);
     clearTimeout(p.timer);
-    if (msg.error) p.reject(new RpcCallError(msg.error.code, msg.error.message, msg.error.data));
+    if (msg.error) p.reject(new RpcCallError(msg.error.code, msg.error.message, msg.error.data, p.method));
     else p.resolve(msg.result);
   }
 

@@ -8,7 +8,10 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { CONFIG_FLAGS, ConfigError, redactConfig, resolveConfig } from "../config/config.js";
 import { Daemon } from "./daemon.js";
+import { isAgentStateError } from "../domain/errors.js";
 import { AlreadyRunningError } from "./listener.js";
+import { capStderrLog } from "./log-cap.js";
+import { VERSION } from "./version.js";
 import { LOOP_FAIL_MS } from "./health.js";
 import { createLogger, redactSecrets } from "./logger.js";
 import { Notifier } from "./sd-notify.js";
@@ -17,6 +20,18 @@ import { Notifier } from "./sd-notify.js";
 const MIGRATION_EXTEND_USEC = 60_000_000;
 
 export async function runDaemon(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(daemonHelp());
+    return 0;
+  }
+  if (argv.includes("--version")) {
+    process.stdout.write(`agentstated ${VERSION}\n`);
+    return 0;
+  }
+  // State files are the owner's alone, whatever created them (better-sqlite3 opens its files with
+  // the process umask; the jsonl backend asks for 0600 itself). The listener narrows it further for
+  // the socket. Directories come out 0700.
+  process.umask(0o077);
   let resolved;
   try {
     const { values } = parseArgs({ args: argv, options: CONFIG_FLAGS, strict: true, allowPositionals: false });
@@ -27,6 +42,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
   }
   const { config } = resolved;
   const logger = createLogger(config.logLevel);
+  const logCap = capStderrLog(process.env);
   const notifier = Notifier.fromEnv(process.env, { log: logger });
   // While a migration runs (possibly one long statement), keep asking systemd for more time.
   let extending: NodeJS.Timeout | undefined;
@@ -95,20 +111,26 @@ export async function runDaemon(argv: string[]): Promise<number> {
     finished.then((code) => ({ exit: code })), // only a second signal settles this before start does
   ]);
   clearInterval(extending);
-  if ("exit" in outcome) return outcome.exit;
+  if ("exit" in outcome) {
+    logCap?.stop();
+    return outcome.exit;
+  }
   if (!outcome.started) {
     const { err } = outcome;
-    if (err instanceof AlreadyRunningError || err instanceof ConfigError) {
-      logger.error(err.message);
-      process.stderr.write(`agentstated: ${err.message}\n`);
+    const plain = startFailure(err, config.backend);
+    if (plain !== undefined) {
+      logger.error(plain);
+      process.stderr.write(`agentstated: ${plain}\n`);
     } else {
       logger.error("failed to start", { error: err instanceof Error ? err.stack ?? err.message : String(err) });
     }
     await daemon.stop().catch(() => undefined);
+    logCap?.stop();
     notifier.status(redactSecrets(`failed to start: ${err instanceof Error ? err.message : String(err)}`));
     await notifier.flush();
     return 1;
   }
+  void finished.then(() => logCap?.stop());
   if (stopping) return finished;
   logger.debug("configuration", { config: redactConfig(config) });
   ready = true;
@@ -126,4 +148,48 @@ export async function runDaemon(argv: string[]): Promise<number> {
     });
   }
   return finished;
+}
+
+/**
+ * The one-line reason for a start-up failure a user can act on (another daemon holds the socket or
+ * the data directory, bad settings, a refused connection, a backend package not installed), or
+ * undefined for a bug, which is logged with its stack.
+ */
+function startFailure(err: unknown, backend: string): string | undefined {
+  if (err instanceof AlreadyRunningError || err instanceof ConfigError || isAgentStateError(err)) return (err as Error).message;
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === "ERR_MODULE_NOT_FOUND") {
+    const pkg = /Cannot find (?:package|module) '([^']+)'/.exec(e.message)?.[1] ?? "a package";
+    return `the ${backend} backend needs ${pkg}, which is not installed (an install with --omit=optional leaves the daemon's packages out; see README "Installing"): npm install ${pkg}`;
+  }
+  return undefined;
+}
+
+function daemonHelp(): string {
+  const flags = Object.keys(CONFIG_FLAGS).filter((f) => f !== "no-autostart" && f !== "autostart").map((f) => `--${f}`);
+  return [
+    `agentstated ${VERSION}: the agentstate daemon, in the foreground (logs: JSON lines on stderr).`,
+    "usage: agentstated [--socket PATH] [--backend jsonl|sqlite|postgres|redis|memory] [--data-dir DIR] [--url URL] [--config FILE] [--log-level LEVEL] …",
+    "",
+    "Every setting is also an AGENTSTATE_* variable (--data-dir is AGENTSTATE_DATA_DIR) or a config file key;",
+    "'agentstate config' prints them all with where each value came from. Settings:",
+    ...wrap(flags.join(" "), 100).map((l) => `  ${l}`),
+    "",
+    "Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the log level. Exit 1 when it cannot start, 2 on bad flags.",
+    "See docs/operations.md.",
+    "",
+  ].join("\n");
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  if (line !== "") lines.push(line);
+  return lines;
 }

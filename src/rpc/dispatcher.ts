@@ -141,7 +141,7 @@ export class Dispatcher {
     if (!route.check.Check(value)) {
       const issues: Issue[] = [];
       for (const e of route.check.Errors(value)) {
-        issues.push({ path: e.path, message: e.message });
+        issues.push({ path: e.path, message: issueMessage(e.schema, e.message) });
         if (issues.length >= MAX_ISSUES) break;
       }
       throw new RpcError(INVALID_PARAMS, "Invalid params", { code: "INVALID_PARAMS", issues });
@@ -172,4 +172,14 @@ export class Dispatcher {
   private reply(value: RpcResponse | RpcResponse[]): string {
     return JSON.stringify(value);
   }
+}
+
+/**
+ * TypeBox says "Expected string to match 'agentstate-id' format", which names our registry key,
+ * not the rule: a format failure says what the value may hold.
+ */
+function issueMessage(schema: TSchema, message: string): string {
+  if (schema.format === "agentstate-id") return "must be 1–256 UTF-8 bytes with no control characters (such as a newline) and no lone surrogates";
+  if (schema.format === "date-time") return "must be an ISO 8601 time, e.g. 2026-05-01T09:00:00.000Z";
+  return message;
 }

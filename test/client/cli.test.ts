@@ -154,17 +154,17 @@ describe("no daemon", () => {
     assert.ok(!existsSync(socket), "nothing was started");
   });
 
-  test("health exits 3 UNKNOWN and never starts a daemon", async (t) => {
+  test("health exits 2 CRITICAL (a monitor pages on it) and never starts a daemon", async (t) => {
     const socket = nowhere(t);
     const r = await cli(["health", "--no-autostart", "--socket", socket]);
-    assert.equal(r.code, 3);
-    assert.match(r.out, /^AGENTSTATE UNKNOWN - /);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /^AGENTSTATE CRITICAL - no agentstate daemon answers on /);
     const again = await cli(["health", "--socket", socket, "--backend", "memory"]);
-    assert.equal(again.code, 3, "health does not autostart even when allowed");
+    assert.equal(again.code, 2, "health does not autostart even when allowed");
     assert.ok(!existsSync(socket));
     const json = await cli(["health", "--no-autostart", "--json", "--socket", socket]);
-    assert.equal(json.code, 3);
-    assert.equal((JSON.parse(json.out) as { status: string }).status, "unknown");
+    assert.equal(json.code, 2);
+    assert.equal((JSON.parse(json.out) as { status: string }).status, "fail");
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { spawn } from "node:child_process";
 import { MemoryBackend } from "../../src/backends/memory/index.js";
@@ -78,7 +78,7 @@ test("agentstate health: OK exits 0 with a Nagios line and perfdata", async (t) 
   assert.ok(["pass", "warn"].includes((JSON.parse(json.stdout) as { status: string }).status), json.stdout);
 });
 
-test("agentstate health: a warning exits 1, a dead backend exits 2, no daemon exits 3", async (t) => {
+test("agentstate health: a warning exits 1, a dead backend exits 2, no daemon exits 2 CRITICAL", async (t) => {
   const warn = await startTestDaemon(t, { store: storeProbing({ ok: true, latencyMs: 1, warnings: ["plans/x.md does not parse"] }) });
   const w = await cli(t, warn.socket, []);
   assert.equal(w.code, 1, w.stdout + w.stderr);
@@ -90,8 +90,8 @@ test("agentstate health: a warning exits 1, a dead backend exits 2, no daemon ex
   assert.match(c.stdout, /^AGENTSTATE CRITICAL - backend fail \(probe timed out\)/);
 
   const none = await cli(t, join(tempDir(t), "nobody.sock"), []);
-  assert.equal(none.code, 3, none.stdout + none.stderr);
-  assert.match(none.stdout, /^AGENTSTATE UNKNOWN - /);
+  assert.equal(none.code, 2, none.stdout + none.stderr);
+  assert.match(none.stdout, /^AGENTSTATE CRITICAL - no agentstate daemon answers on /);
 });
 
 test("agentstate-healthcheck passes the exit codes and the line through", async (t) => {
@@ -109,8 +109,8 @@ test("agentstate-healthcheck passes the exit codes and the line through", async 
   assert.equal((JSON.parse(r2json.stdout) as { status: string }).status, "fail");
 
   const r3 = await healthcheck(t, { AGENTSTATE_SOCKET: join(tempDir(t), "nobody.sock") });
-  assert.equal(r3.code, 3, r3.stdout + r3.stderr);
-  assert.match(r3.stdout, /^AGENTSTATE UNKNOWN - /);
+  assert.equal(r3.code, 2, r3.stdout + r3.stderr);
+  assert.match(r3.stdout, /^AGENTSTATE CRITICAL - no agentstate daemon answers/);
 });
 
 test("agentstate-healthcheck: a check that hangs is UNKNOWN after the timeout; a missing binary is UNKNOWN", async (t) => {
@@ -130,4 +130,11 @@ test("agentstate-healthcheck: a check that hangs is UNKNOWN after the timeout; a
 
   const bad = await healthcheck(t, { AGENTSTATE_HEALTH_TIMEOUT: "soon" });
   assert.equal(bad.code, 3);
+});
+
+test("agentstate-healthcheck run from a clone finds the CLI beside itself (no AGENTSTATE_BIN, none on PATH)", async (t) => {
+  const d = await startTestDaemon(t);
+  const path = ["/usr/bin", "/bin", dirname(process.execPath)].join(":");
+  const r = await healthcheck(t, { AGENTSTATE_BIN: "", AGENTSTATE_SOCKET: d.socket, PATH: path });
+  assertOk(t, r);
 });

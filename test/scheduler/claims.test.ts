@@ -97,7 +97,7 @@ test("the CLI: jobs add, disable, enable, trigger, runs show", async (t) => {
   assert.deepEqual(job.action, { type: "exec", argv: ["/bin/echo", "--flag"], timeoutMs: 1000, env: { A: "1" } });
   assert.deepEqual([job.payload, job.misfire, job.timezone], [{ p: 1 }, "skip", "Europe/London"]);
   assert.equal((await cli("jobs", "add", "--cron", "0 9 * * *", "--at", "2026-01-01T00:00:00Z")).status, 2, "one schedule only");
-  assert.equal((await cli("jobs", "add", "--cron", "0 9 * * 8")).status, 1, "the daemon rejects a bad cron");
+  assert.equal((await cli("jobs", "add", "--cron", "0 9 * * 8")).status, 2, "the daemon rejects a bad cron: a usage error, like the CLI's own");
   assert.equal((await cli("jobs", "disable", "b")).status, 0);
   assert.equal((await c.jobs.get({ id: "b" })).enabled, false);
   assert.equal((await c.jobs.get({ id: "b" })).nextRunAt, undefined);

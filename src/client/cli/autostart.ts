@@ -1,6 +1,7 @@
 /**
  * Start a daemon in the background when none answers (SPEC §8), so a fresh machine works without
- * any unit installed. Its stderr goes to agentstated.log beside the socket.
+ * any unit installed. Its stderr goes to agentstated.log beside the socket (mode 0600), which the
+ * daemon keeps under 10 MiB plus one agentstated.log.1 (src/daemon/log-cap.ts).
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, openSync, closeSync } from "node:fs";
@@ -9,14 +10,17 @@ import { fileURLToPath } from "node:url";
 import { CONFIG_FLAGS, type ResolvedConfig } from "../../config/config.js";
 import { DAEMON_NODE_FLAGS } from "../../config/node-flags.js";
 
+/** Same name as src/daemon/log-cap.ts LOG_FILE_ENV (not imported: the client does not load daemon code). */
+const LOG_FILE_ENV = "AGENTSTATE_LOG_FILE";
 
 const DAEMON_BIN = fileURLToPath(new URL("../../../../bin/agentstated.js", import.meta.url));
 
-/** Spawns `agentstated` detached with the same settings; the caller then waits for it to answer. */
-export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string | boolean | undefined>): void {
+/** Spawns `agentstated` detached with the same settings; the caller then waits for it to answer. Returns its log's path. */
+export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string | boolean | undefined>): string {
   const dir = dirname(config.socket);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const log = openSync(join(dir, "agentstated.log"), "a", 0o600);
+  const logPath = join(dir, "agentstated.log");
+  const log = openSync(logPath, "a", 0o600);
   const args = [...DAEMON_NODE_FLAGS, DAEMON_BIN];
   for (const [flag, value] of Object.entries(flags)) {
     // Only settings the daemon takes: command options (--limit, --tag, …) would make it exit on start.
@@ -27,10 +31,12 @@ export function spawnDaemon(config: ResolvedConfig, flags: Record<string, string
   // wrong process) or its inherited sockets to the daemon it starts.
   const env = { ...process.env };
   for (const name of ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]) delete env[name];
+  env[LOG_FILE_ENV] = logPath;
   try {
     const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", log, log], env });
     child.unref();
   } finally {
     closeSync(log);
   }
+  return logPath;
 }

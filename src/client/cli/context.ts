@@ -15,7 +15,7 @@ export interface CliContext {
   out: Output;
   /** Connects (starting a daemon when allowed and needed). */
   client(opts?: { autostart?: boolean }): Promise<Client>;
-  /** The raw argv after the command words (for `agentstate daemon`). */
+  /** For a raw command: the daemon settings given before its words, then the argv after them, untouched. */
   rest: string[];
 }
 
@@ -24,7 +24,11 @@ export interface Command {
   words: string[];
   usage: string;
   summary: string;
+  /** More help under the usage line (examples, notes). */
+  details?: string;
   options?: OptionSpec;
+  /** Most positionals accepted (default: the <args> of the usage line); more is a usage error. */
+  maxArgs?: number;
   /** Pass every following argument through unparsed. */
   raw?: boolean;
   run(ctx: CliContext): Promise<number | void>;

@@ -1,5 +1,6 @@
 /** The scheduler's counters and its daemon.health check (SPEC §8: jobs, next due time, lag, missed, skipped). */
 import type { HealthCheck } from "../../domain/daemon.js";
+import { WAIT_WARN_MS } from "./waiting.js";
 
 /** Lag of the last on-time firing beyond which health warns. */
 const LAG_WARN_MS = 5000;
@@ -26,17 +27,29 @@ export class SchedulerStats {
 
 export function schedulerHealth(
   s: SchedulerStats,
-  live: { nextDueAt: number | null; running: number; claims: number; started: boolean; releasesRetrying?: number },
+  live: {
+    nextDueAt: number | null;
+    running: number;
+    claims: number;
+    started: boolean;
+    releasesRetrying?: number;
+    /** Event runs pending longer than WAIT_WARN_MS (waiting.ts). */
+    waiting?: { count: number; oldest?: { runId: string; jobId: string; since: number } };
+  },
 ): HealthCheck {
   const lagging = s.lastLagMs !== undefined && s.lastLagMs > LAG_WARN_MS;
-  const status = !live.started ? "warn" : s.failing || lagging ? "warn" : "pass";
+  const waiting = live.waiting?.oldest !== undefined ? live.waiting : undefined;
+  const status = !live.started ? "warn" : s.failing || lagging || waiting ? "warn" : "pass";
   const message = !live.started
     ? "not running"
     : s.failing
       ? `cannot plan: ${s.lastError?.message ?? "unknown error"}`
       : lagging
         ? `last firing was ${s.lastLagMs} ms late`
-        : undefined;
+        : waiting?.oldest
+          ? `${waiting.count} event run(s) pending for over ${WAIT_WARN_MS / 1000} s with no worker claiming them ` +
+            `(oldest: run ${waiting.oldest.runId} of job ${waiting.oldest.jobId}); start a worker, or use an exec job`
+          : undefined;
   return {
     status,
     ...(message === undefined ? {} : { message }),
@@ -51,6 +64,7 @@ export function schedulerHealth(
     execs: s.execs,
     running: live.running,
     claims: live.claims,
+    waitingEventRuns: live.waiting?.count ?? 0,
     ...(live.releasesRetrying ? { claimReleasesRetrying: live.releasesRetrying } : {}),
     ...(s.lastError ? { lastError: s.lastError } : {}),
   };

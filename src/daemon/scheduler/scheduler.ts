@@ -22,6 +22,7 @@ import { SchedulerStats, schedulerHealth } from "./health.js";
 import { MISFIRE_DEFAULTS, type MisfireOptions } from "./misfire.js";
 import { Planner } from "./planner.js";
 import { Leases } from "./leases.js";
+import { WaitingRuns } from "./waiting.js";
 
 export interface SchedulerOptions {
   backend: Pick<Backend, "jobs" | "changes">;
@@ -59,6 +60,7 @@ export class Scheduler implements Subsystem {
   private readonly leases: Leases;
   private readonly firing: FiringContext;
   private readonly replanEveryMs: number;
+  private readonly waiting = new WaitingRuns();
   private unwatch?: () => void;
   private lastSweep = -Infinity;
   private state: "new" | "running" | "stopped" = "new";
@@ -144,6 +146,7 @@ export class Scheduler implements Subsystem {
 
   health(): HealthCheck {
     return schedulerHealth(this.stats, {
+      waiting: this.waiting.overdue(this.clock.now()),
       nextDueAt: this.planner.armedFor,
       running: this.executor.size,
       claims: this.claims.held,
@@ -153,10 +156,17 @@ export class Scheduler implements Subsystem {
   }
 
   private onChange(c: Change): void {
-    if (c.domain === "jobs") this.planner.request();
-    else if (c.type === "run.fired") {
+    if (c.domain === "jobs") {
+      if (c.type === "job.deleted") this.waiting.jobDeleted(c.id);
+      this.planner.request();
+    } else if (c.type === "run.fired") {
       const data = c.data as { jobId?: string; status?: string } | undefined;
-      if (data?.status === "pending" && typeof data.jobId === "string") this.executor.consider(c.id, data.jobId);
+      if (data?.status === "pending" && typeof data.jobId === "string") {
+        this.waiting.fired(c.id, data.jobId, Date.parse(c.at));
+        this.executor.consider(c.id, data.jobId);
+      }
+    } else if (c.type === "run.claimed" || c.type === "run.finished") {
+      this.waiting.settled(c.id);
     }
   }
 

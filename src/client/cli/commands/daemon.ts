@@ -1,9 +1,9 @@
 /** daemon, ping, health, config. */
 import { redactConfig, resolveConfig } from "../../../config/config.js";
 import type { Health } from "../../../domain/daemon.js";
-import { DaemonUnreachableError } from "../../errors.js";
+import { ConnectionLostError, DaemonUnreachableError, RequestTimeoutError } from "../../errors.js";
 import type { Command } from "../context.js";
-import { emit } from "../output.js";
+import { emit, escapeControls } from "../output.js";
 
 const NAGIOS = { pass: ["OK", 0], warn: ["WARNING", 1], fail: ["CRITICAL", 2] } as const;
 
@@ -14,8 +14,15 @@ export const daemonCommands: Command[] = [
     summary: "Run the daemon in the foreground (same as agentstated).",
     raw: true,
     async run(ctx) {
-      const { runDaemon } = await import("../../../daemon/main.js");
-      return runDaemon(ctx.rest);
+      let main: typeof import("../../../daemon/main.js");
+      try {
+        main = await import("../../../daemon/main.js");
+      } catch (err) {
+        const pkg = (err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" ? /Cannot find (?:package|module) '([^']+)'/.exec((err as Error).message)?.[1] : undefined;
+        if (pkg === undefined) throw err;
+        throw new Error(`the daemon needs ${pkg}, which is not installed (a client-only install, --omit=optional?): npm install --include=optional agentstate`);
+      }
+      return main.runDaemon(ctx.rest);
     },
   },
   {
@@ -35,7 +42,7 @@ export const daemonCommands: Command[] = [
   {
     words: ["health"],
     usage: "agentstate health [--json]",
-    summary: "Nagios-style health check: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Never starts a daemon.",
+    summary: "Nagios-style health check: exit 0 OK, 1 WARNING, 2 CRITICAL (also: no daemon answers), 3 UNKNOWN. Never starts a daemon.",
     async run(ctx) {
       let health: Health;
       try {
@@ -43,13 +50,17 @@ export const daemonCommands: Command[] = [
         health = await client.daemon.health();
         client.close();
       } catch (err) {
-        const reason = err instanceof DaemonUnreachableError ? err.message : (err as Error).message;
-        emit(ctx.out, { status: "unknown", error: reason }, () => `AGENTSTATE UNKNOWN - ${reason}\n`);
-        return 3;
+        // A daemon that does not answer (none listening, or no reply in time) is the outage a
+        // monitor must page for: CRITICAL. UNKNOWN is kept for a check that could not run at all.
+        const down = err instanceof DaemonUnreachableError || err instanceof RequestTimeoutError || err instanceof ConnectionLostError;
+        const reason = err instanceof Error ? err.message : String(err);
+        const [label, code] = down ? (["CRITICAL", 2] as const) : (["UNKNOWN", 3] as const);
+        emit(ctx.out, { status: down ? "fail" : "unknown", error: reason }, () => `AGENTSTATE ${label} - ${escapeControls(reason)}\n`);
+        return code;
       }
       const [label, code] = NAGIOS[health.status];
       emit(ctx.out, health, () => {
-        const checks = Object.entries(health.checks).map(([name, c]) => `${name} ${c.status}${c.message ? ` (${c.message})` : ""}`);
+        const checks = Object.entries(health.checks).map(([name, c]) => `${name} ${c.status}${c.message ? ` (${escapeControls(c.message)})` : ""}`);
         const perf = [`uptime=${health.uptime.toFixed(0)}s`];
         const latency = health.checks.backend?.latencyMs;
         if (typeof latency === "number") perf.push(`backend_latency=${latency.toFixed(1)}ms`);

@@ -4,11 +4,14 @@ import { isCursor } from "../../../domain/cursor.js";
 import { parseTopic } from "../../../domain/events.js";
 import type { EventMessage } from "../../subscriptions.js";
 import { UsageError, intOption, type Command } from "../context.js";
+import { escapeControls } from "../output.js";
 
 const human = (c: Change): string =>
-  [c.cursor, c.at, c.type, c.id, c.version === undefined ? "" : `v${c.version}`, c.origin, c.data === undefined ? "" : JSON.stringify(c.data)]
-    .filter((p) => p !== "")
-    .join("  ") + "\n";
+  escapeControls(
+    [c.cursor, c.at, c.type, c.id, c.version === undefined ? "" : `v${c.version}`, c.origin, c.data === undefined ? "" : JSON.stringify(c.data)]
+      .filter((p) => p !== "")
+      .join("  "),
+  ) + "\n";
 
 export const eventsCommands: Command[] = [
   {
@@ -16,6 +19,7 @@ export const eventsCommands: Command[] = [
     usage: "agentstate events tail [topics…] [--from CURSOR] [--count N] [--json]",
     summary: "Follow changes (all domains, or the given topics: sessions, sessions:<id>, …); one line each.",
     options: { from: { type: "string" }, count: { type: "string" } },
+    maxArgs: Infinity,
     async run(ctx) {
       const topics = ctx.args.length > 0 ? ctx.args : [...DOMAINS];
       for (const t of topics) if (!parseTopic(t)) throw new UsageError(`not a topic: ${JSON.stringify(t)} (one of ${DOMAINS.join(", ")}, or <domain>:<id>)`);
@@ -24,9 +28,16 @@ export const eventsCommands: Command[] = [
       const count = intOption(ctx, "count");
       const client = await ctx.client();
       let seen = 0;
-      let finish!: (code: number) => void;
-      const done = new Promise<number>((resolve) => (finish = resolve));
+      let stopped = false;
+      let resolveDone!: (code: number) => void;
+      const done = new Promise<number>((resolve) => (resolveDone = resolve));
+      const finish = (code: number) => {
+        stopped = true;
+        resolveDone(code);
+      };
       const onMessage = (m: EventMessage) => {
+        // Changes arrive in batches: with --count, the ones after the last wanted are dropped here.
+        if (stopped) return;
         if (m.type === "change") {
           ctx.out.out(ctx.out.json ? JSON.stringify(m.change) + "\n" : human(m.change));
           if (count !== undefined && ++seen >= count) finish(0);

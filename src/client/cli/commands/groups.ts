@@ -1,17 +1,19 @@
 /** groups list|show. */
 import type { Group } from "../../../domain/groups.js";
-import { intOption, requireArg, type Command } from "../context.js";
-import { emit, formatTable } from "../output.js";
+import { requireArg, type Command } from "../context.js";
+import { cell, emit, formatFields, formatTable, moreLine } from "../output.js";
+import { fetchPages, PAGE_OPTIONS, pageRequest } from "../paging.js";
 
 export const groupsCommands: Command[] = [
   {
     words: ["groups", "list"],
-    usage: "agentstate groups list [--limit N] [--cursor C] [--json]",
+    usage: "agentstate groups list [--limit N] [--cursor C] [--all] [--json]",
     summary: "Session groups, in id order.",
-    options: { limit: { type: "string" }, cursor: { type: "string" } },
+    options: PAGE_OPTIONS,
     async run(ctx) {
+      const req = pageRequest(ctx);
       const client = await ctx.client();
-      const page = await client.groups.list({ limit: intOption(ctx, "limit"), cursor: ctx.options.cursor as string | undefined });
+      const page = await fetchPages(ctx, req, (p) => client.groups.list(p));
       emit(ctx.out, page, () =>
         formatTable<Group>(page.items, [
           { header: "id", value: (g) => g.id },
@@ -19,7 +21,7 @@ export const groupsCommands: Command[] = [
           { header: "earlier", value: (g) => g.history.length },
           { header: "rollover", value: (g) => g.lastRolloverAt },
           { header: "updated", value: (g) => g.updatedAt },
-        ]) + (page.nextCursor ? `(more: --cursor ${page.nextCursor})\n` : ""));
+        ]) + moreLine(page.nextCursor));
     },
   },
   {
@@ -32,9 +34,8 @@ export const groupsCommands: Command[] = [
       const g = await client.groups.get({ id });
       emit(ctx.out, g, () => {
         const { history, ...fields } = g;
-        const lines = Object.entries(fields).map(([k, v]) => `${k.padEnd(16)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
-        lines.push(`${"history".padEnd(16)} ${history.length === 0 ? "(none)" : ""}`, ...history.map((id) => `  ${id}`));
-        return lines.join("\n") + "\n";
+        const lines = [`${"history".padEnd(16)} ${history.length === 0 ? "(none)" : ""}`.trimEnd(), ...history.map((id) => `  ${cell(id)}`)];
+        return formatFields(fields, 16) + lines.join("\n") + "\n";
       });
     },
   },

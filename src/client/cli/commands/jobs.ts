@@ -1,17 +1,13 @@
-/** jobs add|list|show|rm|enable|disable|trigger, runs list|show. */
-import { MISFIRE, RUN_STATUSES, type Action, type Job, type Misfire, type Run, type RunStatus } from "../../../domain/jobs.js";
+/** jobs add|list|show|rm|enable|disable|trigger (runs: runs.ts). */
+import { MISFIRE, type Action, type Job, type Misfire } from "../../../domain/jobs.js";
 import type { Client } from "../../index.js";
 import type { CliContext } from "../context.js";
 import { intOption, requireArg, UsageError, type Command } from "../context.js";
-import { emit, formatTable } from "../output.js";
+import { parseTimeIn } from "../local-time.js";
+import { emit, formatFields, formatTable, moreLine } from "../output.js";
+import { fetchPages, PAGE_OPTIONS, pageRequest } from "../paging.js";
 
 const scheduleText = (j: Job): string => ("cron" in j.schedule ? j.schedule.cron : `at ${j.schedule.at}`);
-
-const statusOption = (v: unknown): RunStatus | undefined => {
-  if (v === undefined) return undefined;
-  if (!RUN_STATUSES.includes(v as RunStatus)) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(", ")}; got ${JSON.stringify(v)}`);
-  return v as RunStatus;
-};
 
 const str = (ctx: CliContext, name: string): string | undefined => {
   const v = ctx.options[name];
@@ -27,7 +23,7 @@ function saveParams(ctx: CliContext): SaveParams {
   const schedule =
     kinds[0] === "cron" ? { cron: str(ctx, "cron") as string } :
     kinds[0] === "every" ? { cron: `@every ${str(ctx, "every") as string}` } :
-    { at: atTime(str(ctx, "at") as string) };
+    { at: parseTimeIn(str(ctx, "at") as string, zone(ctx), "at") };
   const p: SaveParams = { schedule };
   const id = str(ctx, "id");
   if (id !== undefined) p.id = id;
@@ -38,7 +34,7 @@ function saveParams(ctx: CliContext): SaveParams {
   const tz = str(ctx, "tz");
   if (tz !== undefined) p.timezone = tz;
   const anchor = str(ctx, "anchor");
-  if (anchor !== undefined) p.anchorAt = atTime(anchor);
+  if (anchor !== undefined) p.anchorAt = parseTimeIn(anchor, zone(ctx), "anchor");
   const payload = str(ctx, "payload");
   if (payload !== undefined) {
     try {
@@ -59,14 +55,16 @@ function saveParams(ctx: CliContext): SaveParams {
   return p;
 }
 
-function atTime(text: string): string {
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new UsageError(`${JSON.stringify(text)} is not an ISO 8601 time (e.g. 2026-05-01T09:00:00Z)`);
-  return new Date(t).toISOString();
-}
+/** The zone local --at/--anchor times are read in: --tz, else the default the daemon gives a job saved without one. */
+const zone = (ctx: CliContext): string => str(ctx, "tz") ?? ctx.config.timezone;
+
+/** Options that only mean something with --exec: given without it, they would be dropped silently. */
+const EXEC_ONLY = ["cwd", "timeout", "env"] as const;
 
 function action(ctx: CliContext): Action {
   if (ctx.options.exec !== true) {
+    const stray = EXEC_ONLY.find((o) => ctx.options[o] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} belongs to an exec job: add --exec -- PROGRAM [ARG...]`);
     if (ctx.args.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(ctx.args[0])} (the program of an exec job follows --exec --)`);
     return { type: "event" };
   }
@@ -88,8 +86,10 @@ function action(ctx: CliContext): Action {
   return exec;
 }
 
-const showRecord = (r: Record<string, unknown>): string =>
-  Object.entries(r).map(([k, v]) => `${k.padEnd(15)} ${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n") + "\n";
+/** Said (to a person: not with --json) whenever an event job is saved or triggered: its runs wait for a worker that may not exist. */
+export const EVENT_JOB_NOTE =
+  "note: an event job's runs wait as pending until a worker claims them (client.runs.claim, or 'agentstate runs claim --job ID -- PROGRAM');\n" +
+  "      with noOverlap (the default) later slots are skipped while one waits. For a program the daemon runs itself, use --exec -- PROGRAM.\n";
 
 /** Re-saves a job with enabled set, keeping every other field (expectedVersion guards a concurrent edit). */
 async function setEnabled(ctx: CliContext, enabled: boolean): Promise<void> {
@@ -122,24 +122,26 @@ export const jobsCommands: Command[] = [
       "delete-after-run": { type: "boolean" }, disabled: { type: "boolean" },
       exec: { type: "boolean" }, cwd: { type: "string" }, timeout: { type: "string" }, env: { type: "string", multiple: true },
     },
+    maxArgs: Infinity,
     async run(ctx) {
       const params = saveParams(ctx);
       const client = await ctx.client();
       const j = await client.jobs.save(params);
       emit(ctx.out, j, () => `saved job ${j.id}${j.nextRunAt ? `; next run ${j.nextRunAt}` : ""}\n`);
+      if (j.action.type === "event" && !ctx.out.json) ctx.out.err(EVENT_JOB_NOTE);
     },
   },
   {
     words: ["jobs", "list"],
-    usage: "agentstate jobs list [--enabled | --disabled] [--limit N] [--json]",
+    usage: "agentstate jobs list [--enabled | --disabled] [--limit N] [--cursor C] [--all] [--json]",
     summary: "Scheduled jobs in id order, with their next and last runs.",
-    options: { enabled: { type: "boolean" }, disabled: { type: "boolean" }, limit: { type: "string" } },
+    options: { enabled: { type: "boolean" }, disabled: { type: "boolean" }, ...PAGE_OPTIONS },
     async run(ctx) {
       if (ctx.options.enabled && ctx.options.disabled) throw new UsageError("--enabled and --disabled exclude each other");
       const enabled = ctx.options.enabled ? true : ctx.options.disabled ? false : undefined;
-      const limit = intOption(ctx, "limit");
+      const req = pageRequest(ctx);
       const client = await ctx.client();
-      const page = await client.jobs.list({ enabled, limit });
+      const page = await fetchPages(ctx, req, (p) => client.jobs.list({ enabled, ...p }));
       emit(ctx.out, page, () =>
         formatTable<Job>(page.items, [
           { header: "id", value: (j) => j.id },
@@ -149,7 +151,7 @@ export const jobsCommands: Command[] = [
           { header: "on", value: (j) => (j.enabled ? "yes" : "no") },
           { header: "next", value: (j) => j.nextRunAt },
           { header: "last", value: (j) => (j.lastRunAt ? `${j.lastRunAt} ${j.lastStatus ?? ""}` : "") },
-        ]));
+        ]) + moreLine(page.nextCursor));
     },
   },
   {
@@ -160,7 +162,7 @@ export const jobsCommands: Command[] = [
       const id = requireArg(ctx, 0, "id");
       const client = await ctx.client();
       const j = await client.jobs.get({ id });
-      emit(ctx.out, j, () => showRecord(j));
+      emit(ctx.out, j, () => formatFields(j));
     },
   },
   {
@@ -184,6 +186,7 @@ export const jobsCommands: Command[] = [
       const client = await ctx.client();
       const r = await client.jobs.trigger({ id });
       emit(ctx.out, r, () => `run ${r.id} of job ${id}: ${r.status}\n`);
+      if (!ctx.out.json && r.status === "pending" && (await client.jobs.get({ id })).action.type === "event") ctx.out.err(EVENT_JOB_NOTE);
     },
   },
   {
@@ -195,40 +198,6 @@ export const jobsCommands: Command[] = [
       const client = await ctx.client();
       const result = await client.jobs.delete({ id });
       emit(ctx.out, result, () => `deleted job ${id}\n`);
-    },
-  },
-  {
-    words: ["runs", "list"],
-    usage: "agentstate runs list [--job ID] [--status S] [--limit N] [--json]",
-    summary: "Runs, newest first; filter by job and status.",
-    options: { job: { type: "string" }, status: { type: "string" }, limit: { type: "string" } },
-    async run(ctx) {
-      const status = statusOption(ctx.options.status);
-      const limit = intOption(ctx, "limit");
-      const client = await ctx.client();
-      const page = await client.runs.list({ jobId: ctx.options.job as string | undefined, status, limit });
-      emit(ctx.out, page, () =>
-        formatTable<Run>(page.items, [
-          { header: "id", value: (r) => r.id },
-          { header: "job", value: (r) => r.jobId, max: 30 },
-          { header: "scheduled", value: (r) => r.scheduledFor },
-          { header: "status", value: (r) => r.status },
-          { header: "attempt", value: (r) => r.attempt },
-          { header: "worker", value: (r) => r.claimedBy, max: 24 },
-          { header: "finished", value: (r) => r.finishedAt },
-          { header: "error", value: (r) => r.error, max: 60 },
-        ]));
-    },
-  },
-  {
-    words: ["runs", "show"],
-    usage: "agentstate runs show <id> [--json]",
-    summary: "One run's fields, with its output.",
-    async run(ctx) {
-      const id = requireArg(ctx, 0, "id");
-      const client = await ctx.client();
-      const r = await client.runs.get({ id });
-      emit(ctx.out, r, () => showRecord(r));
     },
   },
 ];

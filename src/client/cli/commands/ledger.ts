@@ -1,7 +1,9 @@
-/** ledger summary: token and cost sums as a table for people, or the method's result with --json. */
-import { GROUP_FIELDS, GROUP_KEYS, type GroupKey, type SummaryResult, type SummaryTotals } from "../../../domain/ledger.js";
+/** ledger summary (token and cost sums as a table, or the method's result with --json), ledger query (the turns). */
+import { GROUP_FIELDS, GROUP_KEYS, type GroupKey, type StoredTurn, type SummaryResult, type SummaryTotals } from "../../../domain/ledger.js";
 import { UsageError, type CliContext, type Command } from "../context.js";
-import { emit } from "../output.js";
+import { cell, emit, formatTable, moreLine } from "../output.js";
+import { displayWidth } from "../width.js";
+import { fetchPages, PAGE_OPTIONS, pageRequest } from "../paging.js";
 
 const HEADERS: Record<GroupKey, string> = { model: "MODEL", day: "DAY", session: "SESSION", project: "PROJECT", source: "SOURCE", host: "HOST" };
 
@@ -57,14 +59,15 @@ export function renderSummary(s: SummaryResult): string {
   if (s.rows.length === 0) return "no turns match\n";
   const keyHeaders = s.groupBy.length > 0 ? s.groupBy.map((k) => HEADERS[k]) : [""];
   const keyCells = (row: Record<string, unknown>): string[] =>
-    s.groupBy.length > 0 ? s.groupBy.map((k) => (row[GROUP_FIELDS[k]] === null ? "(none)" : String(row[GROUP_FIELDS[k]]))) : [""];
+    s.groupBy.length > 0 ? s.groupBy.map((k) => (row[GROUP_FIELDS[k]] === null ? "(none)" : cell(row[GROUP_FIELDS[k]]))) : [""];
   const body = s.groupBy.length > 0 ? s.rows.map((r) => [...keyCells(r), ...METRICS.map((m) => m.value(r))]) : [];
   const total = ["TOTAL", ...keyHeaders.slice(1).map(() => ""), ...METRICS.map((m) => m.value(s.totals))];
   const header = [...keyHeaders, ...METRICS.map((m) => m.header)];
   const all = [header, ...body, total];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => displayWidth(r[i]))));
   const keys = keyHeaders.length;
-  const line = (cells: string[]) => cells.map((c, i) => (i < keys ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ").trimEnd();
+  const pad = (c: string, w: number, left: boolean) => (left ? c + " ".repeat(w - displayWidth(c)) : " ".repeat(w - displayWidth(c)) + c);
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], i < keys)).join("  ").trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   const notes = s.totals.pricedTurns < s.totals.turns && s.totals.pricedTurns > 0 ? ["* some turns carry no costUsd; the cost is a lower bound"] : [];
   const zone = s.groupBy.includes("day") && s.timezone !== "UTC" ? [`days in ${s.timezone}`] : [];
@@ -101,6 +104,35 @@ export const ledgerCommands: Command[] = [
         host: stringOption(ctx, "host"),
       });
       emit(ctx.out, result, () => renderSummary(result));
+    },
+  },
+  {
+    words: ["ledger", "query"],
+    usage:
+      "agentstate ledger query [--since TIME] [--until TIME] [--session ID] [--project P] [--model M] [--source S] [--host H] [--limit N] [--cursor C] [--all] [--json]",
+    summary: "The turns in the usage ledger, oldest first; since inclusive, until exclusive (a bare date is midnight UTC).",
+    options: {
+      since: { type: "string" }, until: { type: "string" }, session: { type: "string" }, project: { type: "string" },
+      model: { type: "string" }, source: { type: "string" }, host: { type: "string" }, ...PAGE_OPTIONS,
+    },
+    async run(ctx) {
+      const req = pageRequest(ctx);
+      const filter = {
+        since: timeOption(ctx, "since"), until: timeOption(ctx, "until"), sessionId: stringOption(ctx, "session"), project: stringOption(ctx, "project"),
+        model: stringOption(ctx, "model"), source: stringOption(ctx, "source"), host: stringOption(ctx, "host"),
+      };
+      const client = await ctx.client();
+      const page = await fetchPages(ctx, req, (p) => client.ledger.query({ ...filter, ...p }));
+      emit(ctx.out, page, () =>
+        formatTable<StoredTurn>(page.items, [
+          { header: "ts", value: (t) => t.ts },
+          { header: "source", value: (t) => t.source },
+          { header: "model", value: (t) => t.model, max: 30 },
+          { header: "session", value: (t) => t.sessionId, max: 30 },
+          { header: "input", value: (t) => t.usage.input },
+          { header: "output", value: (t) => t.usage.output },
+          { header: "cost usd", value: (t) => (t.costUsd === undefined ? "" : t.costUsd.toFixed(4)) },
+        ]) + moreLine(page.nextCursor));
     },
   },
 ];
