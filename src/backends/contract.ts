@@ -57,3 +57,5 @@ export type * from "./contract/checkpoints.js";
 export type * from "./contract/restore.js";
 export type * from "./contract/storage.js";
 export type * from "./contract/ports/conversations.js";
+export type * from "./contract/ports/changesets.js";
+export type * from "./contract/ports/ledger.js";

@@ -4,15 +4,21 @@
  * entry class extends this and supplies its Storage.
  */
 import type { Backend, BackendName, BackendProbe, ChangeLog, Storage } from "../backends/contract.js";
+import { CoreChangesets } from "./changesets.js";
 import { CoreConversations } from "./conversations.js";
+import { CoreLedger } from "./ledger.js";
 
-type Legacy = Omit<Backend, "name" | "conversations" | "changes" | "open" | "close" | "probe">;
+type Legacy = Omit<Backend, "name" | "conversations" | "changesets" | "ledger" | "changes" | "open" | "close" | "probe">;
 
-export abstract class CoreBackend implements Pick<Backend, "name" | "conversations" | "changes" | "open" | "close" | "probe"> {
+export abstract class CoreBackend implements Pick<Backend, "name" | "conversations" | "changesets" | "ledger" | "changes" | "open" | "close" | "probe"> {
   readonly conversations: CoreConversations;
+  readonly changesets: CoreChangesets;
+  readonly ledger: CoreLedger;
 
   constructor(readonly storage: Storage) {
     this.conversations = new CoreConversations(storage);
+    this.changesets = new CoreChangesets(storage);
+    this.ledger = new CoreLedger(storage);
   }
 
   get name(): BackendName {

@@ -18,11 +18,15 @@
  */
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
+import type { ChangesetsReadPort, ChangesetsWritePort } from "./ports/changesets.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
+import type { LedgerReadPort, LedgerWritePort } from "./ports/ledger.js";
 
 /** What every port read sees, in `read` and in `write`. */
 export interface ReadPorts {
   readonly conversations: ConversationsReadPort;
+  readonly changesets: ChangesetsReadPort;
+  readonly ledger: LedgerReadPort;
 }
 
 /**
@@ -37,6 +41,8 @@ export interface UnitOfWork extends ReadPorts {
   /** The daemon instance writing (recorded as `origin` of each change). */
   readonly origin: string;
   readonly conversations: ConversationsReadPort & ConversationsWritePort;
+  readonly changesets: ChangesetsReadPort & ChangesetsWritePort;
+  readonly ledger: LedgerReadPort & LedgerWritePort;
   /** Records a change in the same atomic unit as the writes (SPEC §4). */
   change(change: ChangeInput): void;
 }

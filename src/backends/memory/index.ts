@@ -6,8 +6,6 @@ import { MemoryGroups } from "./groups.js";
 import { MemoryJobs } from "./jobs.js";
 import { MemoryPlans } from "./plans.js";
 import { MemoryHistory } from "./history.js";
-import { MemoryChangesets } from "./changesets.js";
-import { MemoryLedger } from "./ledger.js";
 
 export class MemoryBackend extends CoreBackend implements Backend {
   declare readonly storage: MemoryStorage;
@@ -15,8 +13,6 @@ export class MemoryBackend extends CoreBackend implements Backend {
   readonly jobs: MemoryJobs;
   readonly plans: MemoryPlans;
   readonly history: MemoryHistory;
-  readonly changesets: MemoryChangesets;
-  readonly ledger: MemoryLedger;
 
   constructor(opts: BackendOptions) {
     const storage = new MemoryStorage(opts);
@@ -26,7 +22,5 @@ export class MemoryBackend extends CoreBackend implements Backend {
     this.jobs = new MemoryJobs(opts, changes);
     this.plans = new MemoryPlans(opts, changes);
     this.history = new MemoryHistory(opts, changes);
-    this.changesets = new MemoryChangesets(opts, changes);
-    this.ledger = new MemoryLedger(opts, changes);
   }
 }
