@@ -10,11 +10,9 @@ import { RedisClient } from "./client.js";
 import { RedisChangeLog } from "./changes.js";
 import { Keys } from "./keys.js";
 import { Writer } from "./write.js";
-import { RedisChangesets } from "./changesets.js";
 import { RedisGroups } from "./groups.js";
 import { RedisHistory } from "./history.js";
 import { RedisJobs } from "./jobs.js";
-import { RedisLedger } from "./ledger.js";
 import { RedisPlans } from "./plans.js";
 
 export interface RedisOptions extends BackendOptions {
@@ -104,8 +102,6 @@ export class RedisBackend extends CoreBackend implements Backend {
   readonly jobs: RedisJobs;
   readonly plans: RedisPlans;
   readonly history: RedisHistory;
-  readonly changesets: RedisChangesets;
-  readonly ledger: RedisLedger;
 
   constructor(opts: RedisOptions) {
     const storage = new RedisStorage(opts);
@@ -115,8 +111,6 @@ export class RedisBackend extends CoreBackend implements Backend {
     this.jobs = new RedisJobs(client, keys, writer, opts);
     this.plans = new RedisPlans(client, keys, writer, opts);
     this.history = new RedisHistory(client, keys, writer, opts);
-    this.changesets = new RedisChangesets(client, keys, writer, opts);
-    this.ledger = new RedisLedger(client, keys, writer, opts);
   }
 
   get client(): RedisClient {

@@ -8,7 +8,9 @@ import type { ChangeInput } from "../../domain/changes.js";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { BackendOptions, ReadPorts, UnitOfWork } from "../contract.js";
 import type { RedisClient } from "./client.js";
+import { RedisChangesetsPort } from "./changesets.js";
 import { RedisConversationsPort } from "./conversations.js";
+import { RedisLedgerPort } from "./ledger.js";
 import { RedisUnit } from "./unit.js";
 import type { Keys } from "./keys.js";
 
@@ -23,7 +25,11 @@ export class RedisUnits {
     private readonly opts: BackendOptions,
     private readonly maxlen: number,
   ) {
-    this.readPorts = { conversations: new RedisConversationsPort(client, keys) };
+    this.readPorts = {
+      conversations: new RedisConversationsPort(client, keys),
+      changesets: new RedisChangesetsPort(client, keys),
+      ledger: new RedisLedgerPort(client, keys),
+    };
   }
 
   async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -34,6 +40,8 @@ export class RedisUnits {
         now: this.opts.now().toISOString(),
         origin: this.opts.origin,
         conversations: new RedisConversationsPort(this.client, this.keys, unit),
+        changesets: new RedisChangesetsPort(this.client, this.keys, unit),
+        ledger: new RedisLedgerPort(this.client, this.keys, unit),
         change: (c) => void changes.push(c),
       };
       const result = await fn(uow);

@@ -5,11 +5,9 @@
 import type { BackendOptions } from "../contract.js";
 import type { SqlChangeLog } from "./changes.js";
 import type { SqlDb } from "./db.js";
-import { SqlChangesets } from "./changesets.js";
 import { SqlGroups } from "./groups.js";
 import { SqlHistory } from "./history.js";
 import { SqlJobs } from "./jobs.js";
-import { SqlLedger } from "./ledger.js";
 import { SqlPlans } from "./plans.js";
 
 export function sqlLegacyStores(db: SqlDb, opts: BackendOptions, changes: SqlChangeLog) {
@@ -19,7 +17,5 @@ export function sqlLegacyStores(db: SqlDb, opts: BackendOptions, changes: SqlCha
     jobs: new SqlJobs(db, opts, committed),
     plans: new SqlPlans(db, opts, committed),
     history: new SqlHistory(db, opts, committed),
-    changesets: new SqlChangesets(db, opts, committed),
-    ledger: new SqlLedger(db, opts, committed),
   };
 }

@@ -7,7 +7,9 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { recordChanges, SqlChangeLog } from "./changes.js";
+import { SqlChangesetsPort } from "./changesets.js";
 import { SqlConversationsPort } from "./conversations.js";
+import { SqlLedgerPort } from "./ledger.js";
 import type { SqlDb, TxSql } from "./db.js";
 import { READ_ONLY, SqlWrites } from "./writes.js";
 
@@ -30,7 +32,11 @@ export abstract class SqlStorage implements Storage {
     pollMs: number,
   ) {
     this.changes = new SqlChangeLog(db, pollMs, opts.log);
-    this.readPorts = { conversations: new SqlConversationsPort(db.read, "", READ_ONLY) };
+    this.readPorts = {
+      conversations: new SqlConversationsPort(db.read, "", READ_ONLY),
+      changesets: new SqlChangesetsPort(db.read, "", READ_ONLY),
+      ledger: new SqlLedgerPort(db.read, db.dialect, READ_ONLY),
+    };
   }
 
   async write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -52,6 +58,8 @@ export abstract class SqlStorage implements Storage {
       now: this.opts.now().toISOString(),
       origin: this.opts.origin,
       conversations: new SqlConversationsPort(q, this.db.dialect.forUpdate, writes),
+      changesets: new SqlChangesetsPort(q, this.db.dialect.forUpdate, writes),
+      ledger: new SqlLedgerPort(q, this.db.dialect, writes),
       change: (c) => void changes.push(c),
     };
     const result = await fn(uow);

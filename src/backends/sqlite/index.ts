@@ -78,13 +78,11 @@ export class SqliteBackend extends CoreBackend implements Backend {
   readonly jobs;
   readonly plans;
   readonly history;
-  readonly changesets;
-  readonly ledger;
 
   constructor(opts: SqliteOptions) {
     const storage = new SqliteStorage(opts);
     super(storage);
-    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history, changesets: this.changesets, ledger: this.ledger } =
+    ({ groups: this.groups, jobs: this.jobs, plans: this.plans, history: this.history } =
       sqlLegacyStores(storage.db, opts, storage.changes));
   }
 
