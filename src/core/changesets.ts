@@ -71,8 +71,8 @@ export class CoreChangesets implements ChangesetStore {
   }
 
   listForPlan(q: PlanPageQuery): Promise<Page<ChangeSet>> {
-    const from = after(q.cursor);
     return this.storage.read(async (r) => {
+      const from = after(q.cursor);
       const page = pageOf(await r.changesets.changesetsOfPlan(q.planId, from, q.limit + 1), q.limit, changesetKey);
       return { items: page.items.map(publicChangeset), nextCursor: page.nextCursor };
     });
@@ -122,8 +122,7 @@ export class CoreChangesets implements ChangesetStore {
   }
 
   listInvocationsForPlan(q: PlanPageQuery): Promise<Page<ToolInvocation>> {
-    const from = after(q.cursor);
-    return this.storage.read(async (r) => pageOf(await r.changesets.invocationsOfPlan(q.planId, from, q.limit + 1), q.limit, invocationKey));
+    return this.storage.read(async (r) => pageOf(await r.changesets.invocationsOfPlan(q.planId, after(q.cursor), q.limit + 1), q.limit, invocationKey));
   }
 
   deleteInvocationsForPlan(planId: string): Promise<{ invocations: number }> {
