@@ -9,8 +9,6 @@ import { JsonlGroups } from "./groups.js";
 import { JsonlJobs } from "./jobs.js";
 import { JsonlPlans } from "./plans.js";
 import { JsonlHistory } from "./history.js";
-import { JsonlChangesets } from "./changesets.js";
-import { JsonlLedger } from "./ledger.js";
 import type { Engine } from "./engine.js";
 
 export { FORMAT, type JsonlOptions } from "./storage.js";
@@ -21,8 +19,6 @@ export class JsonlBackend extends CoreBackend implements Backend {
   readonly jobs: JsonlJobs;
   readonly plans: JsonlPlans;
   readonly history: JsonlHistory;
-  readonly changesets: JsonlChangesets;
-  readonly ledger: JsonlLedger;
 
   constructor(opts: JsonlOptions) {
     const storage = new JsonlStorage(opts);
@@ -32,9 +28,7 @@ export class JsonlBackend extends CoreBackend implements Backend {
     this.jobs = new JsonlJobs(engine, opts, changes);
     this.plans = new JsonlPlans(engine, opts, changes);
     this.history = new JsonlHistory(engine, opts, changes);
-    this.changesets = new JsonlChangesets(engine, opts, changes);
-    this.ledger = new JsonlLedger(engine, opts, changes);
-    storage.legacy = [this.groups, this.jobs, this.plans, this.history, this.changesets, this.ledger];
+    storage.legacy = [this.groups, this.jobs, this.plans, this.history];
   }
 
   get engine(): Engine {

@@ -10,9 +10,13 @@ import { acquireLock, LockHeldError, type Lock } from "../../lib/lockfile.js";
 import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { IDEMPOTENCY_KEYS_KEPT } from "../../core/conversations.js";
 import { bufferedPort } from "../common/section.js";
+import { CHANGESET_WRITES } from "../memory/changesets.js";
 import { CONVERSATION_WRITES } from "../memory/conversations.js";
+import { LEDGER_WRITES } from "../memory/ledger.js";
 import { JsonlChangeLog } from "./changes.js";
+import { JsonlChangesetsPort } from "./changesets.js";
 import { JsonlConversationsPort } from "./conversations.js";
+import { JsonlLedgerPort } from "./ledger.js";
 import type { Disk } from "./disk.js";
 import type { JsonlDomain } from "./domain.js";
 import { Engine } from "./engine.js";
@@ -29,7 +33,7 @@ export class JsonlStorage implements Storage {
   readonly name = "jsonl" as const;
   readonly engine: Engine;
   readonly changes: JsonlChangeLog;
-  private readonly ports: ReadPorts & { conversations: JsonlConversationsPort };
+  private readonly ports: ReadPorts & { conversations: JsonlConversationsPort; changesets: JsonlChangesetsPort; ledger: JsonlLedgerPort };
   /** Stores that still decide in the backend (transition), opened and closed with it. */
   legacy: JsonlDomain[] = [];
   private lock?: Lock;
@@ -40,9 +44,16 @@ export class JsonlStorage implements Storage {
     this.engine = new Engine(opts.dataDir, opts.now, opts.disk, opts.log);
     this.changes = new JsonlChangeLog(this.engine, opts);
     this.engine.setChangeSink(this.changes);
-    this.ports = { conversations: new JsonlConversationsPort(this.engine.vfs, this.engine.files, IDEMPOTENCY_KEYS_KEPT) };
+    const { vfs, files } = this.engine;
+    this.ports = {
+      conversations: new JsonlConversationsPort(vfs, files, IDEMPOTENCY_KEYS_KEPT),
+      changesets: new JsonlChangesetsPort(vfs, files),
+      ledger: new JsonlLedgerPort(vfs, files),
+    };
     this.engine.addModel(this.changes);
     this.engine.addModel(this.ports.conversations);
+    this.engine.addModel(this.ports.changesets);
+    this.engine.addModel(this.ports.ledger);
   }
 
   write<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -51,6 +62,8 @@ export class JsonlStorage implements Storage {
         now: ctx.now,
         origin: this.opts.origin,
         conversations: bufferedPort(this.ports.conversations, CONVERSATION_WRITES, ctx.writes),
+        changesets: bufferedPort(this.ports.changesets, CHANGESET_WRITES, ctx.writes),
+        ledger: bufferedPort(this.ports.ledger, LEDGER_WRITES, ctx.writes),
         change: (c) => ctx.change(c),
       }),
     );
@@ -78,6 +91,8 @@ export class JsonlStorage implements Storage {
     const lines = await this.engine.openJournal();
     await this.changes.load();
     await this.ports.conversations.load();
+    await this.ports.changesets.load();
+    await this.ports.ledger.load();
     for (const d of this.legacy) await d.load();
     await this.engine.finishOpen(lines);
     for (const d of this.legacy) await d.afterReplay?.();
@@ -106,7 +121,7 @@ export class JsonlStorage implements Storage {
     const e = this.engine;
     const writable = await e.probeWrites();
     const refused = e.writeError ?? e.journal.failure;
-    const warnings = this.legacy.flatMap((d) => d.warnings?.() ?? []);
+    const warnings = [...this.ports.ledger.warnings(), ...this.legacy.flatMap((d) => d.warnings?.() ?? [])];
     if (e.lagError) warnings.push(`files are behind the journal: ${e.lagError.message}`);
     const code = refused && "code" in refused ? String(refused.code) : undefined;
     return {
