@@ -27,6 +27,7 @@ const openAt = async (dataDir: string) => {
  */
 const crash = async (b: JsonlBackend, dataDir: string) => {
   await b.engine.settled();
+  await b.engine.applyNow();
   await b.plans.beforeClose();
   rmSync(join(dataDir, "agentstate.lock"), { force: true });
 };
@@ -61,7 +62,7 @@ describe("jsonl ledger: crash and replay", () => {
     const dir = freshDir();
     const old = await openAt(dir);
     await old.ledger.ingest(A);
-    await old.engine.settled();
+    await old.engine.applyNow();
     const sizeAfterA = statSync(join(dir, "ledger.jsonl")).size;
     await old.ledger.ingest(B);
     await crash(old, dir);
