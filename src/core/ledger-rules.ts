@@ -127,6 +127,6 @@ export function summaryRows(q: Pick<LedgerSummaryQuery, "groupBy" | "timezone">,
   return sorted.map(({ key, totals }) => {
     const row: Record<string, unknown> = {};
     q.groupBy.forEach((k: GroupKey, i) => (row[GROUP_FIELDS[k]] = key[i]));
-    return { ...row, ...totals } as SummaryRow;
+    return { ...row, ...totals };
   });
 }
