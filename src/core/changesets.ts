@@ -138,8 +138,8 @@ export class CoreChangesets implements ChangesetStore {
 
   /** The restore path (RestoreStore.changeset): the changeset as given, replacing a stored one and its entries. */
   restoreChangeset(changeset: ChangeSet, entries: ChangeEntry[]): Promise<void> {
-    const next = restoredChangeset(changeset, entries);
     return this.storage.write(async (u) => {
+      const next = restoredChangeset(changeset, entries);
       const stored = await u.changesets.changeset(changeset.id);
       if (stored) u.changesets.deleteChangeset(stored);
       u.changesets.putChangeset(next, undefined);
