@@ -23,6 +23,17 @@ function restoreOf(b: Backend): Pick<RestoreStore, "changeset" | "invocation"> {
   return { changeset: (cs, e) => store.restoreChangeset!(cs, e), invocation: (inv) => store.restoreInvocation!(inv) };
 }
 
+/** The ids of every page, following nextCursor to the end. */
+async function allIds(page: (cursor: string | undefined) => Promise<{ items: { id: string }[]; nextCursor: string | null }>): Promise<string[]> {
+  const ids: string[] = [];
+  for (let cursor: string | undefined; ; ) {
+    const p = await page(cursor);
+    ids.push(...p.items.map((i) => i.id));
+    if (!p.nextCursor) return ids;
+    cursor = p.nextCursor;
+  }
+}
+
 /** Ids whose UTF-16 order differs from their code point order: U+1F98A sorts after U+FF5E by code point. */
 const IDS_CODE_POINT_ORDER = ["a", "a\u00e9", "a\u4e2d", "a\uff5e", "a\u{1f98a}", "b"];
 
@@ -42,22 +53,8 @@ export function changesetsCoreConformance(s: Suite): void {
       await b.changesets.start({ id, planId: "order" });
       await b.changesets.saveInvocation({ id, planId: "order", toolName: "t", arguments: null, status: "running", startedAt: "2026-01-01T00:00:00.000Z" });
     }
-    const listed: string[] = [];
-    for (let cursor: string | undefined; ; ) {
-      const page = await b.changesets.listForPlan({ planId: "order", limit: 2, cursor });
-      listed.push(...page.items.map((c) => c.id));
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    assert.deepEqual(listed, IDS_CODE_POINT_ORDER);
-    const invs: string[] = [];
-    for (let cursor: string | undefined; ; ) {
-      const page = await b.changesets.listInvocationsForPlan({ planId: "order", limit: 4, cursor });
-      invs.push(...page.items.map((i) => i.id));
-      if (!page.nextCursor) break;
-      cursor = page.nextCursor;
-    }
-    assert.deepEqual(invs, IDS_CODE_POINT_ORDER);
+    assert.deepEqual(await allIds((cursor) => b.changesets.listForPlan({ planId: "order", limit: 2, cursor })), IDS_CODE_POINT_ORDER);
+    assert.deepEqual(await allIds((cursor) => b.changesets.listInvocationsForPlan({ planId: "order", limit: 4, cursor })), IDS_CODE_POINT_ORDER);
     const changes = await changesSince(b);
     assert.deepEqual(
       changes.filter((c) => c.type === "invocation.saved").length,

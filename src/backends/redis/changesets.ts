@@ -8,33 +8,13 @@
  */
 import type { ChangeEntry, ToolInvocation } from "../../domain/changesets.js";
 import type { ChangesetsReadPort, ChangesetsWritePort, PlanKey, StoredChangeset } from "../contract.js";
-import type { Command, RedisClient } from "./client.js";
-import { lexId, lexMember, type Keys } from "./keys.js";
-import type { RedisUnit } from "./unit.js";
+import type { Command } from "./client.js";
+import { lexId, lexMember } from "./keys.js";
+import { RedisPort } from "./port.js";
 
 const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
 
-export class RedisChangesetsPort implements ChangesetsReadPort, ChangesetsWritePort {
-  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
-  constructor(
-    private readonly client: RedisClient,
-    private readonly k: Keys,
-    private readonly unit?: RedisUnit,
-  ) {}
-
-  private get writes(): RedisUnit {
-    if (!this.unit) throw new Error("a write through a read-only redis port");
-    return this.unit;
-  }
-
-  private get(key: string): Promise<string | null> {
-    return this.unit ? this.unit.guarded(key) : this.client.call((r) => r.get(key));
-  }
-
-  private mget(keys: string[]): Promise<(string | null)[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.unit ? this.unit.guardedMany(keys) : this.client.call((r) => r.mget(...keys));
-  }
+export class RedisChangesetsPort extends RedisPort implements ChangesetsReadPort, ChangesetsWritePort {
 
   async changeset(id: string) {
     return parse<StoredChangeset>(await this.get(this.k.changeset(id)));

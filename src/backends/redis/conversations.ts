@@ -5,29 +5,13 @@
  */
 import type { AppendResult, Message, Session } from "../../domain/conversations.js";
 import type { ConversationsReadPort, ConversationsWritePort, SessionFilter, SessionKey } from "../contract.js";
-import type { Command, RedisClient } from "./client.js";
-import { lexId, lexMember, type Keys } from "./keys.js";
-import type { RedisUnit } from "./unit.js";
+import type { Command } from "./client.js";
+import { lexId, lexMember } from "./keys.js";
+import { RedisPort } from "./port.js";
 
 const parseMessages = (members: string[]): Message[] => members.map((m) => JSON.parse(m) as Message);
 
-export class RedisConversationsPort implements ConversationsReadPort, ConversationsWritePort {
-  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
-  constructor(
-    private readonly client: RedisClient,
-    private readonly k: Keys,
-    private readonly unit?: RedisUnit,
-  ) {}
-
-  private get writes(): RedisUnit {
-    if (!this.unit) throw new Error("a write through a read-only redis port");
-    return this.unit;
-  }
-
-  /** GET, guarded inside a unit of work. */
-  private get(key: string): Promise<string | null> {
-    return this.unit ? this.unit.guarded(key) : this.client.call((r) => r.get(key));
-  }
+export class RedisConversationsPort extends RedisPort implements ConversationsReadPort, ConversationsWritePort {
 
   async session(id: string) {
     const raw = await this.get(this.k.session(id));

@@ -10,9 +10,9 @@
 import type { StoredTurn } from "../../domain/ledger.js";
 import type { LedgerFilter, LedgerReadPort, LedgerWritePort, TurnKey } from "../contract.js";
 import { matchesFilter } from "../../core/ledger-rules.js";
-import type { Command, RedisClient } from "./client.js";
-import { lexMember, type Keys } from "./keys.js";
-import type { RedisUnit } from "./unit.js";
+import type { Command } from "./client.js";
+import { lexMember } from "./keys.js";
+import { RedisPort } from "./port.js";
 
 type Dim = "session" | "project" | "model" | "source" | "host";
 const DIMS: [Dim, (f: LedgerFilter) => string | undefined][] = [
@@ -38,17 +38,11 @@ interface Range {
   exact: boolean;
 }
 
-export class RedisLedgerPort implements LedgerReadPort, LedgerWritePort {
-  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
-  constructor(
-    private readonly client: RedisClient,
-    private readonly keys: Keys,
-    private readonly unit?: RedisUnit,
-  ) {}
+export class RedisLedgerPort extends RedisPort implements LedgerReadPort, LedgerWritePort {
 
   /** One read-only script call, EXISTS per key inside Redis; in a unit, absent keys are guarded. */
   async storedKeys(hashes: readonly string[]) {
-    const keys = hashes.map((h) => this.keys.turn(h));
+    const keys = hashes.map((h) => this.k.turn(h));
     const flags = (await this.client.call((r) => r.call("EVAL_RO", EXISTS_EACH, keys.length, ...keys))) as number[];
     const stored = new Set<string>();
     hashes.forEach((h, i) => {
@@ -59,8 +53,7 @@ export class RedisLedgerPort implements LedgerReadPort, LedgerWritePort {
   }
 
   insertTurns(turns: StoredTurn[]): void {
-    if (!this.unit) throw new Error("a write through a read-only redis port");
-    this.unit.command(...this.insertCommands(turns));
+    this.writes.command(...this.insertCommands(turns));
   }
 
   async turns(f: LedgerFilter, after: TurnKey | undefined, limit: number) {
@@ -79,7 +72,7 @@ export class RedisLedgerPort implements LedgerReadPort, LedgerWritePort {
 
 
   private insertCommands(fresh: StoredTurn[]): Command[] {
-    const k = this.keys;
+    const k = this.k;
     const indexes = new Map<string, string[]>([[k.turns(), []]]);
     const records: string[] = [];
     for (const t of fresh) {
@@ -119,8 +112,8 @@ export class RedisLedgerPort implements LedgerReadPort, LedgerWritePort {
       if (f.since === undefined || member >= f.since) min = `(${member}`;
     }
     const max = f.until === undefined ? "+" : `(${f.until}`;
-    const given = DIMS.filter(([, value]) => value(f) !== undefined).map(([dim, value]) => this.keys.turnsBy(dim, value(f) as string));
-    if (given.length === 0) return { index: this.keys.turns(), min, max, exact: true };
+    const given = DIMS.filter(([, value]) => value(f) !== undefined).map(([dim, value]) => this.k.turnsBy(dim, value(f) as string));
+    if (given.length === 0) return { index: this.k.turns(), min, max, exact: true };
     if (given.length === 1) return { index: given[0], min, max, exact: true };
     const counts = await this.client.call((r) => Promise.all(given.map((key) => r.zlexcount(key, min, max))));
     const smallest = counts.indexOf(Math.min(...counts));
@@ -137,7 +130,7 @@ export class RedisLedgerPort implements LedgerReadPort, LedgerWritePort {
     for (;;) {
       const members = await this.client.call((r) => r.zrangebylex(range.index, min, range.max, "LIMIT", 0, step));
       if (members.length === 0) return;
-      const raws = await this.client.call((r) => r.mget(...members.map((m) => this.keys.turn(m.slice(m.indexOf("\0") + 1)))));
+      const raws = await this.client.call((r) => r.mget(...members.map((m) => this.k.turn(m.slice(m.indexOf("\0") + 1)))));
       for (const raw of raws) {
         if (raw === null) continue; // cannot happen: a turn and its index entries are written together and never removed
         const t = JSON.parse(raw) as StoredTurn;
