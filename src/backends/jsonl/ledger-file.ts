@@ -10,9 +10,8 @@
  * a query page stops once no unread segment can hold a turn sorting before its last item.
  */
 import type { StoredTurn } from "../../domain/ledger.js";
+import type { TurnKey } from "../contract.js";
 import type { ReadableFile } from "./vfs.js";
-
-export type TurnKey = Pick<StoredTurn, "ts" | "idHash">;
 
 export interface Segment {
   offset: number;
