@@ -73,8 +73,7 @@ export class Aggregator {
     const key = this.dims.map((d) => dimValue(t, d));
     const id = groupId(key);
     let row = this.rows.get(id);
-    if (!row) this.rows.set(id, (row = { key, firstTs: t.ts, totals: emptyTotals() }));
-    else if (t.ts < row.firstTs) row.firstTs = t.ts;
+    if (!row) this.rows.set(id, (row = { key, totals: emptyTotals() }));
     addTurn(row.totals, t);
   }
 
@@ -91,6 +90,9 @@ export class Aggregator {
 export function aggregateDims(q: Pick<LedgerSummaryQuery, "groupBy" | "timezone">): AggregateDim[] {
   return q.groupBy.map((k) => (k === "day" ? (q.timezone === "UTC" ? "utcDay" : "quarter") : k));
 }
+
+/** The first instant of a quarter-hour key ("2026-03-01T10|2" → "2026-03-01T10:30:00.000Z"). */
+const quarterStart = (key: string): string => `${key.slice(0, 13)}:${String(Number(key.slice(14)) * 15).padStart(2, "0")}:00.000Z`;
 
 /** Null first, then code point order. */
 function compareKey(a: string | null, b: string | null): number {
@@ -111,7 +113,7 @@ export function summaryRows(q: Pick<LedgerSummaryQuery, "groupBy" | "timezone">,
   const groups = new Map<string, { key: (string | null)[]; totals: SummaryTotals }>();
   for (const r of rows) {
     if (r.totals.turns === 0) continue;
-    const key = r.key.map((v, i) => (zoned[i] ? day(r.firstTs) : v));
+    const key = r.key.map((v, i) => (zoned[i] && v !== null ? day(quarterStart(v)) : v));
     const id = groupId(key);
     const g = groups.get(id);
     if (g) addTotals(g.totals, r.totals);

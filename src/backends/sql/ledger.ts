@@ -28,7 +28,6 @@ const DIM_SQL: Record<AggregateDim, string> = {
 };
 
 interface SumRow {
-  first_ts: string;
   turns: number;
   input: number;
   output: number;
@@ -145,14 +144,14 @@ export class SqlLedgerPort implements LedgerReadPort, LedgerWritePort {
     const b = this.dialect.bigint;
     const keys = dims.map((d, i) => `${DIM_SQL[d]} AS k${i}`);
     const sums =
-      `MIN(ts) AS first_ts, COUNT(*) AS turns, CAST(SUM(input_tokens) AS ${b}) AS input, CAST(SUM(output_tokens) AS ${b}) AS output, ` +
+      `COUNT(*) AS turns, CAST(SUM(input_tokens) AS ${b}) AS input, CAST(SUM(output_tokens) AS ${b}) AS output, ` +
       `CAST(SUM(reasoning_tokens) AS ${b}) AS reasoning, CAST(SUM(cache_read_tokens) AS ${b}) AS cache_read, ` +
       `CAST(SUM(cache_create_tokens) AS ${b}) AS cache_create, COALESCE(SUM(cost_usd), 0) AS cost, COUNT(cost_usd) AS priced`;
     const group = dims.length ? ` GROUP BY ${dims.map((d) => DIM_SQL[d]).join(", ")}` : "";
     const rows = await this.q.all<SumRow>(`SELECT ${[...keys, sums].join(", ")} FROM ledger_turns${clause(where)}${group}`, params);
     return rows
       .filter((r) => Number(r.turns) > 0)
-      .map((r) => ({ key: dims.map((_, i) => r[`k${i}`] as string | null), firstTs: r.first_ts, totals: totals(r) }));
+      .map((r) => ({ key: dims.map((_, i) => r[`k${i}`] as string | null), totals: totals(r) }));
   }
 
   /** In key order: concurrent ingests on Postgres then wait on each other's keys in one order and queue instead of deadlocking. */

@@ -13,16 +13,14 @@ export type TurnKey = Pick<StoredTurn, "ts" | "idHash">;
 
 /**
  * A column a summary can be aggregated by: a turn's field (`session` is sessionId; project and
- * host may be null), its UTC day (first 10 characters of ts), or its UTC quarter hour (the first
- * 13 characters of ts and the quarter of the hour, e.g. "2026-03-01T10|2"; any value that is
- * equal exactly for turns of the same quarter hour will do).
+ * host may be null), its UTC day (first 10 characters of ts), or its UTC quarter hour: the first
+ * 13 characters of ts, "|", and the quarter of the hour (0–3), e.g. "2026-03-01T10|2".
  */
 export type AggregateDim = "model" | "session" | "project" | "source" | "host" | "utcDay" | "quarter";
 
-/** The sums of the turns sharing one value per dimension; `firstTs` is their smallest ts. */
+/** The sums of the turns sharing one value per dimension. */
 export interface AggregateRow {
   key: (string | null)[];
-  firstTs: string;
   totals: SummaryTotals;
 }
 
