@@ -59,3 +59,5 @@ export type * from "./contract/ports/groups.js";
 export type * from "./contract/ports/plans.js";
 export type * from "./contract/ports/history.js";
 export type * from "./contract/ports/checkpoints.js";
+export type * from "./contract/ports/changesets.js";
+export type * from "./contract/ports/ledger.js";

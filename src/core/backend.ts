@@ -4,23 +4,24 @@
  * entry class extends this and supplies its Storage.
  */
 import { STORE_DEFAULTS, type Backend, type BackendName, type BackendOptions, type BackendProbe, type ChangeLog, type Storage } from "../backends/contract.js";
+import { CoreChangesets } from "./changesets.js";
 import { CoreCheckpoints } from "./checkpoints.js";
 import { CoreConversations } from "./conversations.js";
 import { CoreGroups } from "./groups.js";
 import { CoreHistory } from "./history.js";
 import { CoreJobs } from "./jobs.js";
+import { CoreLedger } from "./ledger.js";
 import { CorePlans } from "./plans.js";
 
-type Core = "name" | "conversations" | "groups" | "plans" | "history" | "jobs" | "checkpoints" | "changes" | "open" | "close" | "probe";
-type Legacy = Omit<Backend, Core>;
-
-export abstract class CoreBackend implements Pick<Backend, Core> {
+export abstract class CoreBackend implements Backend {
   readonly conversations: CoreConversations;
   readonly groups: CoreGroups;
   readonly plans: CorePlans;
   readonly history: CoreHistory;
   readonly jobs: CoreJobs;
   readonly checkpoints: CoreCheckpoints;
+  readonly changesets: CoreChangesets;
+  readonly ledger: CoreLedger;
 
   /** `opts`: the store's clock and retention (history entries, runs kept per job). */
   constructor(
@@ -33,6 +34,8 @@ export abstract class CoreBackend implements Pick<Backend, Core> {
     this.history = new CoreHistory(storage, opts.retention?.historyEntries ?? STORE_DEFAULTS.historyEntries);
     this.jobs = new CoreJobs(storage, opts);
     this.checkpoints = new CoreCheckpoints(storage);
+    this.changesets = new CoreChangesets(storage);
+    this.ledger = new CoreLedger(storage);
   }
 
   get name(): BackendName {
@@ -55,5 +58,3 @@ export abstract class CoreBackend implements Pick<Backend, Core> {
     return this.storage.probe();
   }
 }
-
-export type { Legacy as LegacyStores };

@@ -5,6 +5,7 @@ import type { Backend, NewEntry } from "../../src/backends/contract.js";
 import { summarize } from "../../src/domain/changesets.js";
 import { changesSince, ODD_PLAN_IDS } from "./changesets-fixtures.js";
 import type { Suite } from "./harness.js";
+import { changesetsCoreConformance } from "./changesets-core.js";
 import { invocationsConformance } from "./invocations.js";
 
 const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -275,4 +276,5 @@ export function changesetsConformance(s: Suite): void {
   });
 
   invocationsConformance(s);
+  changesetsCoreConformance(s);
 }

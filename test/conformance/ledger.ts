@@ -6,6 +6,7 @@ import type { Backend } from "../../src/backends/contract.js";
 import { idHash, type StoredTurn, type Turn } from "../../src/domain/ledger.js";
 import type { Suite } from "./harness.js";
 import { ledgerSummaryConformance } from "./ledger-summary.js";
+import { ledgerFaultsConformance } from "./ledger-faults.js";
 import { queryAll, SIX, turn } from "./ledger-fixtures.js";
 
 const ODD_IDS = ["../../etc/passwd", "a/b", "telegram:123", "telegram_123", "ünï cödé 🦊", "CON", ".", "..", "a\\b", " spaced ", "'; DROP TABLE turns; --"];
@@ -197,4 +198,5 @@ export function ledgerConformance(s: Suite): void {
   });
 
   ledgerSummaryConformance(s);
+  ledgerFaultsConformance(s);
 }

@@ -36,7 +36,14 @@ export interface RestoreStore {
   plan(plan: Plan): Promise<void>;
   /** Entries with their own seq; the log's next seq becomes at least the highest restored + 1. */
   history(entries: HistoryEntry[]): Promise<void>;
-  /** The changeset (with its status and times) and its entries with their own seqs. */
+  /**
+   * The changeset (with its status and times), replacing a stored one and all its entries, and its
+   * entries with their own seqs: 1…n, dense like every recorded changeset's, each naming this
+   * changeset and its plan (else INVALID_PARAMS, nothing written). Recording continues at n + 1.
+   */
   changeset(changeset: ChangeSet, entries: ChangeEntry[]): Promise<void>;
+  /** The invocation as given (no default filled in), replacing a stored one, of whichever plan. */
   invocation(invocation: ToolInvocation): Promise<void>;
+  // Ledger turns need no restore method: `ledger.ingest` stores every field as given (`ts` is the
+  // turn's own, the store assigns nothing but the idHash it derives) and is idempotent by idHash.
 }

@@ -18,11 +18,13 @@
  */
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendProbe, ChangeLog } from "./common.js";
+import type { ChangesetsReadPort, ChangesetsWritePort } from "./ports/changesets.js";
 import type { CheckpointsReadPort, CheckpointsWritePort } from "./ports/checkpoints.js";
 import type { ConversationsReadPort, ConversationsWritePort } from "./ports/conversations.js";
 import type { GroupsReadPort, GroupsWritePort } from "./ports/groups.js";
 import type { HistoryReadPort, HistoryWritePort } from "./ports/history.js";
 import type { JobsReadPort, JobsWritePort } from "./ports/jobs.js";
+import type { LedgerReadPort, LedgerWritePort } from "./ports/ledger.js";
 import type { PlansReadPort, PlansWritePort } from "./ports/plans.js";
 
 /** What every port read sees, in `read` and in `write`. */
@@ -33,6 +35,8 @@ export interface ReadPorts {
   readonly plans: PlansReadPort;
   readonly history: HistoryReadPort;
   readonly checkpoints: CheckpointsReadPort;
+  readonly changesets: ChangesetsReadPort;
+  readonly ledger: LedgerReadPort;
 }
 
 /**
@@ -52,6 +56,8 @@ export interface UnitOfWork extends ReadPorts {
   readonly plans: PlansReadPort & PlansWritePort;
   readonly history: HistoryReadPort & HistoryWritePort;
   readonly checkpoints: CheckpointsReadPort & CheckpointsWritePort;
+  readonly changesets: ChangesetsReadPort & ChangesetsWritePort;
+  readonly ledger: LedgerReadPort & LedgerWritePort;
   /** Records a change in the same atomic unit as the writes (SPEC §4). */
   change(change: ChangeInput): void;
 }

@@ -6,16 +6,12 @@ import type { Backend } from "../contract.js";
 import { CoreBackend } from "../../core/backend.js";
 import { JsonlStorage, type JsonlOptions } from "./storage.js";
 import { JobsWatch } from "./jobs-watch.js";
-import { JsonlChangesets } from "./changesets.js";
-import { JsonlLedger } from "./ledger.js";
 import type { Engine } from "./engine.js";
 
 export { FORMAT, type JsonlOptions } from "./storage.js";
 
 export class JsonlBackend extends CoreBackend implements Backend {
   declare readonly storage: JsonlStorage;
-  readonly changesets: JsonlChangesets;
-  readonly ledger: JsonlLedger;
   /** Hand edits of schedules/*.yaml (tests stop it to simulate a crash). */
   readonly jobsWatch: JobsWatch;
   private watching?: Promise<void>;
@@ -24,11 +20,8 @@ export class JsonlBackend extends CoreBackend implements Backend {
     const storage = new JsonlStorage(opts);
     super(storage, opts);
     storage.ports.plans.events = { edited: (...a) => this.plans.edited(...a), removed: (...a) => this.plans.removed(...a) };
-    const { engine, changes } = storage;
+    const { engine } = storage;
     this.jobsWatch = new JobsWatch(storage, storage.ports.jobs, engine.vfs, engine.path("schedules"), opts.log);
-    this.changesets = new JsonlChangesets(engine, opts, changes);
-    this.ledger = new JsonlLedger(engine, opts, changes);
-    storage.legacy = [this.changesets, this.ledger];
   }
 
   /** Opens the storage, then reconciles and watches hand edits of schedules/*.yaml. */

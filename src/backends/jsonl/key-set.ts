@@ -18,8 +18,6 @@ export class KeySet {
   private sorted: BigUint64Array = new BigUint64Array(0);
   private length = 0;
   private recent = new Set<string>();
-  /** While frozen, inserts stay in `recent`: `sorted` then holds exactly what `load` gave it. */
-  private frozen = false;
 
   get size(): number {
     return this.length + this.recent.size;
@@ -43,20 +41,10 @@ export class KeySet {
     return this.recent.has(key) || this.inSorted(toBig(key));
   }
 
-  /** Whether `key` was in the keys given to `load` (exact only while frozen). */
-  loaded(key: string): boolean {
-    return this.inSorted(toBig(key));
-  }
-
   add(key: string): void {
     if (this.has(key)) return;
     this.recent.add(key);
-    if (this.recent.size >= RECENT_MAX && !this.frozen) this.merge();
-  }
-
-  freeze(frozen: boolean): void {
-    this.frozen = frozen;
-    if (!frozen && this.recent.size >= RECENT_MAX) this.merge();
+    if (this.recent.size >= RECENT_MAX) this.merge();
   }
 
   private inSorted(k: bigint): boolean {

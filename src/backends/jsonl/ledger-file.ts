@@ -9,10 +9,9 @@
  * per turn). A range query or summary reads only the segments whose ts span meets the range, and
  * a query page stops once no unread segment can hold a turn sorting before its last item.
  */
-import type { promises as fs } from "node:fs";
 import type { StoredTurn } from "../../domain/ledger.js";
-
-export type TurnKey = Pick<StoredTurn, "ts" | "idHash">;
+import type { TurnKey } from "../contract.js";
+import type { ReadableFile } from "./vfs.js";
 
 export interface Segment {
   offset: number;
@@ -84,14 +83,14 @@ export class SegmentIndex {
   }
 }
 
-/** Calls `fn` with every complete, non-empty line in bytes [from, to) of `fh` and its offset. */
-export async function scanRange(fh: fs.FileHandle, from: number, to: number, fn: (line: Buffer, offset: number) => void): Promise<void> {
+/** Calls `fn` with every complete, non-empty line in bytes [from, to) of `file` and its offset. */
+export async function scanRange(file: ReadableFile, from: number, to: number, fn: (line: Buffer, offset: number) => void): Promise<void> {
   let carry: Buffer | undefined;
   let carryAt = from;
   for (let pos = from; pos < to; ) {
     const len = Math.min(CHUNK, to - pos);
     const buf = Buffer.allocUnsafe(len);
-    const { bytesRead } = await fh.read(buf, 0, len, pos);
+    const bytesRead = await file.read(buf, 0, len, pos);
     if (bytesRead === 0) break;
     const base = carry ? carryAt : pos;
     const data = carry ? Buffer.concat([carry, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);

@@ -11,18 +11,22 @@ import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } fro
 import { IDEMPOTENCY_KEYS_KEPT } from "../../core/conversations.js";
 import { HISTORY_KEYS_KEPT } from "../../core/history-entries.js";
 import { bufferedPort } from "../common/section.js";
+import { CHANGESET_WRITES } from "../memory/changesets.js";
 import { CHECKPOINT_WRITES } from "../memory/checkpoints.js";
 import { CONVERSATION_WRITES } from "../memory/conversations.js";
 import { GROUP_WRITES } from "../memory/groups.js";
 import { HISTORY_WRITES } from "../memory/history.js";
+import { JOB_WRITES } from "../memory/jobs.js";
+import { LEDGER_WRITES } from "../memory/ledger.js";
 import { PLAN_WRITES } from "../memory/plans.js";
 import { JsonlChangeLog } from "./changes.js";
+import { JsonlChangesetsPort } from "./changesets.js";
 import { JsonlCheckpointsPort } from "./checkpoints.js";
 import { JsonlConversationsPort } from "./conversations.js";
-import { JsonlJobsPort } from "./jobs.js";
-import { JOB_WRITES } from "../memory/jobs.js";
 import { JsonlGroupsPort } from "./groups.js";
 import { JsonlHistoryPort } from "./history.js";
+import { JsonlJobsPort } from "./jobs.js";
+import { JsonlLedgerPort } from "./ledger.js";
 import { JsonlPlansPort } from "./plans.js";
 import type { Disk } from "./disk.js";
 import type { JsonlDomain } from "./domain.js";
@@ -47,6 +51,8 @@ export class JsonlStorage implements Storage {
     plans: JsonlPlansPort;
     history: JsonlHistoryPort;
     checkpoints: JsonlCheckpointsPort;
+    changesets: JsonlChangesetsPort;
+    ledger: JsonlLedgerPort;
   };
   /** Stores that still decide in the backend (transition), opened and closed with it. */
   legacy: JsonlDomain[] = [];
@@ -66,6 +72,8 @@ export class JsonlStorage implements Storage {
       plans: new JsonlPlansPort(vfs, files, opts.log),
       history: new JsonlHistoryPort(vfs, files, HISTORY_KEYS_KEPT),
       checkpoints: new JsonlCheckpointsPort(vfs, files),
+      changesets: new JsonlChangesetsPort(vfs, files),
+      ledger: new JsonlLedgerPort(vfs, files),
     };
     this.engine.addModel(this.changes);
     for (const model of Object.values(this.ports)) this.engine.addModel(model);
@@ -82,6 +90,8 @@ export class JsonlStorage implements Storage {
         plans: bufferedPort(this.ports.plans, PLAN_WRITES, ctx.writes),
         history: bufferedPort(this.ports.history, HISTORY_WRITES, ctx.writes),
         checkpoints: bufferedPort(this.ports.checkpoints, CHECKPOINT_WRITES, ctx.writes),
+        changesets: bufferedPort(this.ports.changesets, CHANGESET_WRITES, ctx.writes),
+        ledger: bufferedPort(this.ports.ledger, LEDGER_WRITES, ctx.writes),
         change: (c) => ctx.change(c),
       }),
     );
@@ -153,7 +163,7 @@ export class JsonlStorage implements Storage {
     const e = this.engine;
     const writable = await e.probeWrites();
     const refused = e.writeError ?? e.journal.failure;
-    const warnings = [...this.ports.jobs.edits.warnings(), ...this.ports.plans.warnings(), ...this.legacy.flatMap((d) => d.warnings?.() ?? [])];
+    const warnings = [...this.ports.jobs.edits.warnings(), ...this.ports.plans.warnings(), ...this.ports.ledger.warnings(), ...this.legacy.flatMap((d) => d.warnings?.() ?? [])];
     if (e.lagError) warnings.push(`files are behind the journal: ${e.lagError.message}`);
     const code = refused && "code" in refused ? String(refused.code) : undefined;
     return {

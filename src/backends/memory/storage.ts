@@ -3,11 +3,13 @@ import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { bufferedPort, SerialSection, WriteSet } from "../common/section.js";
 import { MemoryChangeLog } from "./changes.js";
+import { CHANGESET_WRITES, MemoryChangesetsPort } from "./changesets.js";
 import { CHECKPOINT_WRITES, MemoryCheckpointsPort } from "./checkpoints.js";
 import { CONVERSATION_WRITES, MemoryConversationsPort } from "./conversations.js";
-import { JOB_WRITES, MemoryJobsPort } from "./jobs.js";
 import { GROUP_WRITES, MemoryGroupsPort } from "./groups.js";
 import { HISTORY_WRITES, MemoryHistoryPort } from "./history.js";
+import { JOB_WRITES, MemoryJobsPort } from "./jobs.js";
+import { LEDGER_WRITES, MemoryLedgerPort } from "./ledger.js";
 import { MemoryPlansPort, PLAN_WRITES } from "./plans.js";
 
 export class MemoryStorage implements Storage {
@@ -21,6 +23,8 @@ export class MemoryStorage implements Storage {
     plans: MemoryPlansPort;
     history: MemoryHistoryPort;
     checkpoints: MemoryCheckpointsPort;
+    changesets: MemoryChangesetsPort;
+    ledger: MemoryLedgerPort;
   };
 
   constructor(private readonly opts: BackendOptions) {
@@ -32,6 +36,8 @@ export class MemoryStorage implements Storage {
       plans: new MemoryPlansPort(),
       history: new MemoryHistoryPort(),
       checkpoints: new MemoryCheckpointsPort(),
+      changesets: new MemoryChangesetsPort(),
+      ledger: new MemoryLedgerPort(),
     };
   }
 
@@ -48,6 +54,8 @@ export class MemoryStorage implements Storage {
         plans: bufferedPort(this.ports.plans, PLAN_WRITES, set),
         history: bufferedPort(this.ports.history, HISTORY_WRITES, set),
         checkpoints: bufferedPort(this.ports.checkpoints, CHECKPOINT_WRITES, set),
+        changesets: bufferedPort(this.ports.changesets, CHANGESET_WRITES, set),
+        ledger: bufferedPort(this.ports.ledger, LEDGER_WRITES, set),
         change: (c) => set.push(() => changes.push(c)),
       };
       const result = await fn(uow);

@@ -1,7 +1,6 @@
 /** The postgres backend: a pool, a configurable schema, migrations under an advisory lock. */
 import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
 import { CoreBackend } from "../../core/backend.js";
-import { sqlLegacyStores } from "../sql/index.js";
 import { SqlStorage } from "../sql/storage.js";
 import { migrate } from "../../migrate/schema/run.js";
 import { invalidParams } from "../../domain/errors.js";
@@ -91,15 +90,11 @@ export class PostgresStorage extends SqlStorage {
 
 export class PostgresBackend extends CoreBackend implements Backend {
   declare readonly storage: PostgresStorage;
-  readonly changesets;
-  readonly ledger;
 
   constructor(opts: PostgresOptions) {
     const storage = new PostgresStorage(opts);
     super(storage, opts);
-    ({ changesets: this.changesets, ledger: this.ledger } =
-      sqlLegacyStores(storage.db, opts, storage.changes));
-  }
+      }
 
   get db(): PostgresDb {
     return this.storage.db;

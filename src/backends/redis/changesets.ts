@@ -1,188 +1,94 @@
 /**
  * Changesets and tool invocations on Redis (layout in keys.ts; docs/decisions/redis-changesets.md).
- * The changeset string holds the record plus its private `lastSeq`, so it is the one guard that
- * serializes record and setStatus calls: seqs come out dense however many daemons record at once.
- * Per-plan lexicographic indexes serve listing and deleting by plan without touching other plans.
+ * The changeset string `cs:<id>` holds the record plus its private `lastSeq`, and every write to a
+ * changeset's entries (`ce:<id>`) also rewrites it, so its guard covers the entries too: record
+ * calls from any number of daemons serialize on it. Per-plan lexicographic indexes (`csp:`, `ivp:`)
+ * serve listing and deleting by plan; they are not guarded (a record started meanwhile is simply
+ * ordered after the read), but every record read through them is.
  */
-import type { ChangeEntry, ChangeSet, ChangeSetStatus, ChangeSetWithEntries, RecordResult, ToolInvocation } from "../../domain/changesets.js";
-import { conflict, invalidParams, notFound } from "../../domain/errors.js";
-import type { BackendOptions, ChangeInput, ChangesetStore, InvocationInput, NewEntry, Page, PlanPageQuery } from "../contract.js";
-import { buildInvocation, changesetKey, checkOpen, checkTransition, invocationKey, newChangeset, stampEntry } from "../common/changesets.js";
-import { decodeCursor } from "../../core/paging.js";
-import type { Command, Guard, RedisClient } from "./client.js";
-import { lexId, lexMember, type Keys } from "./keys.js";
-import { lexPage } from "./pages.js";
-import type { WritePlan, Writer } from "./write.js";
+import type { ChangeEntry, ToolInvocation } from "../../domain/changesets.js";
+import type { ChangesetsReadPort, ChangesetsWritePort, PlanItemKey, StoredChangeset } from "../contract.js";
+import type { Command } from "./client.js";
+import { lexId, lexMember } from "./keys.js";
+import { RedisPort } from "./port.js";
 
-/** What `cs:<id>` holds: the record and the last seq handed out. */
-type StoredChangeset = ChangeSet & { lastSeq: number };
+const parse = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
 
-const record = ({ lastSeq: _seq, ...cs }: StoredChangeset): ChangeSet => cs;
+export class RedisChangesetsPort extends RedisPort implements ChangesetsReadPort, ChangesetsWritePort {
 
-export class RedisChangesets implements ChangesetStore {
-  constructor(
-    protected readonly client: RedisClient,
-    protected readonly keys: Keys,
-    protected readonly writer: Writer,
-    protected readonly opts: BackendOptions,
-  ) {}
-
-  private now = () => this.opts.now().toISOString();
-
-  private async read(id: string): Promise<{ raw: string; stored: StoredChangeset }> {
-    const raw = await this.client.call((r) => r.get(this.keys.changeset(id)));
-    if (raw === null) throw notFound("changeset", id);
-    return { raw, stored: JSON.parse(raw) as StoredChangeset };
-  }
-
-  start(input: { id: string; planId: string }): Promise<ChangeSet> {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<ChangeSet>> => {
-      if ((await this.client.call((r) => r.exists(k.changeset(input.id)))) > 0) {
-        throw conflict(`changeset ${JSON.stringify(input.id)} already exists`, { id: input.id });
-      }
-      const cs = newChangeset(input, this.now());
-      const stored: StoredChangeset = { ...cs, lastSeq: 0 };
-      return {
-        guards: [{ key: k.changeset(cs.id), expect: null }],
-        changes: [{ domain: "changesets", type: "changeset.started", id: cs.id, data: { planId: cs.planId } }],
-        commands: [["SET", k.changeset(cs.id), JSON.stringify(stored)], ["ZADD", k.changesetsOfPlan(cs.planId), 0, lexMember(...changesetKey(cs))]],
-        result: cs,
-      };
-    });
+  async changeset(id: string) {
+    return parse<StoredChangeset>(await this.get(this.k.changeset(id)));
   }
 
   /** One MULTI, so the record and exactly the entries written with it are read together. */
-  async get(id: string): Promise<ChangeSetWithEntries> {
-    const res = await this.client.call((r) => r.multi().get(this.keys.changeset(id)).zrange(this.keys.changesetEntries(id), 0, -1).exec());
+  async changesetWithEntries(id: string) {
+    const res = await this.client.call((r) => r.multi().get(this.k.changeset(id)).zrange(this.k.changesetEntries(id), 0, -1).exec());
     const [[, raw], [, members]] = res as [[unknown, string | null], [unknown, string[]]];
-    if (raw === null) throw notFound("changeset", id);
-    return { ...record(JSON.parse(raw) as StoredChangeset), entries: members.map((m) => JSON.parse(m) as ChangeEntry) };
+    const changeset = parse<StoredChangeset>(raw);
+    return changeset && { changeset, entries: members.map((m) => JSON.parse(m) as ChangeEntry) };
   }
 
-  record(changesetId: string, entries: NewEntry[]): Promise<RecordResult> {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<RecordResult>> => {
-      const { raw, stored } = await this.read(changesetId);
-      checkOpen(stored);
-      const now = this.now();
-      const firstSeq = stored.lastSeq + 1;
-      const stamped = entries.map((e, i) => stampEntry(e, stored, firstSeq + i, now));
-      const lastSeq = stored.lastSeq + stamped.length;
-      const zadd: Command = ["ZADD", k.changesetEntries(changesetId)];
-      for (const e of stamped) zadd.push(e.seq, JSON.stringify(e));
-      return {
-        guards: [{ key: k.changeset(changesetId), expect: raw }],
-        changes: [{ domain: "changesets", type: "changeset.recorded", id: changesetId, data: { planId: stored.planId, firstSeq, lastSeq } }],
-        commands: [zadd, ["SET", k.changeset(changesetId), JSON.stringify({ ...stored, updatedAt: now, lastSeq })]],
-        result: { changesetId, firstSeq, lastSeq, entryIds: stamped.map((e) => e.id) },
-      };
-    });
-  }
-
-  listForPlan(query: PlanPageQuery): Promise<Page<ChangeSet>> {
-    return this.planPage(this.keys.changesetsOfPlan(query.planId), query, this.keys.changeset, (raw) => record(JSON.parse(raw) as StoredChangeset), changesetKey);
-  }
-
-  setStatus(id: string, status: ChangeSetStatus): Promise<ChangeSet> {
-    return this.writer.write(async (): Promise<WritePlan<ChangeSet>> => {
-      const { raw, stored } = await this.read(id);
-      if (!checkTransition(stored, status)) return { guards: [], changes: [], commands: [], result: record(stored) };
-      const next: StoredChangeset = { ...stored, status, updatedAt: this.now() };
-      return {
-        guards: [{ key: this.keys.changeset(id), expect: raw }],
-        changes: [{ domain: "changesets", type: "changeset.recorded", id, data: { planId: stored.planId, status, from: stored.status } }],
-        commands: [["SET", this.keys.changeset(id), JSON.stringify(next)]],
-        result: record(next),
-      };
-    });
-  }
-
-  /**
-   * Deletes the changesets the plan's index lists, each guarded by the record read (so a record
-   * call in flight either lands before, and its entries are counted, or fails and finds nothing).
-   * Only the members read leave the index: a changeset started meanwhile is ordered after this.
-   */
-  deleteForPlan(planId: string): Promise<{ changesets: number; entries: number }> {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<{ changesets: number; entries: number }>> => {
-      const index = k.changesetsOfPlan(planId);
-      const members = await this.client.call((r) => r.zrange(index, 0, -1));
-      if (members.length === 0) return { guards: [], changes: [], commands: [], result: { changesets: 0, entries: 0 } };
-      const ids = members.map(lexId);
-      const raws = await this.client.call((r) => r.mget(...ids.map((id) => k.changeset(id))));
-      const guards: Guard[] = [];
-      const changes: ChangeInput[] = [];
-      const commands: Command[] = [["ZREM", index, ...members]];
-      let entries = 0;
-      ids.forEach((id, i) => {
-        const raw = raws[i];
-        guards.push({ key: k.changeset(id), expect: raw });
-        if (raw === null) return; // deleted by a concurrent call since the index was read
-        const n = (JSON.parse(raw) as StoredChangeset).lastSeq; // seqs are dense and entries never removed singly
-        entries += n;
-        changes.push({ domain: "changesets", type: "changeset.deleted", id, data: { planId, entries: n } });
-        commands.push(["DEL", k.changeset(id), k.changesetEntries(id)]);
-      });
-      return { guards, changes, commands, result: { changesets: changes.length, entries } };
-    });
-  }
-
-  saveInvocation(input: InvocationInput): Promise<ToolInvocation> {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<ToolInvocation>> => {
-      const raw = await this.client.call((r) => r.get(k.invocation(input.id)));
-      const existing = raw === null ? undefined : (JSON.parse(raw) as ToolInvocation);
-      const inv = buildInvocation(structuredClone(input), existing, this.now());
-      const index = k.invocationsOfPlan(inv.planId);
-      const commands: Command[] = [["SET", k.invocation(inv.id), JSON.stringify(inv)]];
-      if (existing && existing.startedAt !== inv.startedAt) commands.push(["ZREM", index, lexMember(...invocationKey(existing))]);
-      commands.push(["ZADD", index, 0, lexMember(...invocationKey(inv))]);
-      return {
-        guards: [{ key: k.invocation(inv.id), expect: raw }],
-        changes: [{ domain: "changesets", type: "invocation.saved", id: inv.id, data: { planId: inv.planId, status: inv.status, created: !existing } }],
-        commands,
-        result: inv,
-      };
-    });
-  }
-
-  async getInvocation(id: string): Promise<ToolInvocation> {
-    const raw = await this.client.call((r) => r.get(this.keys.invocation(id)));
-    if (raw === null) throw notFound("invocation", id);
-    return JSON.parse(raw) as ToolInvocation;
-  }
-
-  listInvocationsForPlan(query: PlanPageQuery): Promise<Page<ToolInvocation>> {
-    return this.planPage(this.keys.invocationsOfPlan(query.planId), query, this.keys.invocation, (raw) => JSON.parse(raw) as ToolInvocation, invocationKey);
-  }
-
-  /** Each invocation is guarded by the record read: a save moving its startedAt makes this retry. */
-  deleteInvocationsForPlan(planId: string): Promise<{ invocations: number }> {
-    const k = this.keys;
-    return this.writer.write(async (): Promise<WritePlan<{ invocations: number }>> => {
-      const index = k.invocationsOfPlan(planId);
-      const members = await this.client.call((r) => r.zrange(index, 0, -1));
-      if (members.length === 0) return { guards: [], changes: [], commands: [], result: { invocations: 0 } };
-      const ids = members.map(lexId);
-      const raws = await this.client.call((r) => r.mget(...ids.map((id) => k.invocation(id))));
-      return {
-        guards: ids.map((id, i) => ({ key: k.invocation(id), expect: raws[i] })),
-        changes: ids.map((id): ChangeInput => ({ domain: "changesets", type: "invocation.deleted", id, data: { planId } })),
-        commands: [["ZREM", index, ...members], ["DEL", ...ids.map((id) => k.invocation(id))]],
-        result: { invocations: ids.length },
-      };
-    });
-  }
-
-  /** Ascending (time, id) through the plan's index; the cursor is that pair. */
-  private async planPage<T>(index: string, query: PlanPageQuery, keyOf: (id: string) => string, parse: (raw: string) => T, sortKey: (item: T) => [string, string]): Promise<Page<T>> {
-    let after: string | undefined;
-    if (query.cursor !== undefined) {
-      const [at, id] = decodeCursor(query.cursor, 2);
-      if (typeof at !== "string" || typeof id !== "string") throw invalidParams("cursor is not one this server issued", "/cursor");
-      after = lexMember(at, id);
+  /** Records named by the plan index after `after`, walking on past members whose record went away. */
+  private async planRecords<T>(index: string, recordKey: (id: string) => string, after: PlanItemKey | undefined, limit: number): Promise<T[]> {
+    const out: T[] = [];
+    let from = after === undefined ? "-" : "(" + lexMember(after[0], after[1]);
+    while (out.length < limit) {
+      const members = await this.client.call((r) => r.zrangebylex(index, from, "+", "LIMIT", 0, limit - out.length));
+      if (members.length === 0) break;
+      for (const raw of await this.mget(members.map((m) => recordKey(lexId(m))))) if (raw !== null) out.push(JSON.parse(raw) as T);
+      from = "(" + members[members.length - 1];
     }
-    return lexPage(this.client, { index, order: "asc", after, limit: query.limit, recordKey: (m) => keyOf(lexId(m)), parse, cursorOf: sortKey });
+    return out;
+  }
+
+  changesetsOfPlan(planId: string, after: PlanItemKey | undefined, limit: number) {
+    return this.planRecords<StoredChangeset>(this.k.changesetsOfPlan(planId), this.k.changeset, after, limit);
+  }
+
+  async invocation(id: string) {
+    return parse<ToolInvocation>(await this.get(this.k.invocation(id)));
+  }
+
+  invocationsOfPlan(planId: string, after: PlanItemKey | undefined, limit: number) {
+    return this.planRecords<ToolInvocation>(this.k.invocationsOfPlan(planId), this.k.invocation, after, limit);
+  }
+
+  putChangeset(next: StoredChangeset, prev: StoredChangeset | undefined): void {
+    const member = lexMember(next.createdAt, next.id);
+    const commands: Command[] = [["SET", this.k.changeset(next.id), JSON.stringify(next)]];
+    if (prev && (prev.planId !== next.planId || prev.createdAt !== next.createdAt)) {
+      commands.push(["ZREM", this.k.changesetsOfPlan(prev.planId), lexMember(prev.createdAt, prev.id)]);
+    }
+    if (!prev || prev.planId !== next.planId || prev.createdAt !== next.createdAt) commands.push(["ZADD", this.k.changesetsOfPlan(next.planId), 0, member]);
+    this.writes.command(...commands);
+  }
+
+  insertEntries(changeset: StoredChangeset, entries: ChangeEntry[]): void {
+    const zadd: Command = ["ZADD", this.k.changesetEntries(changeset.id)];
+    for (const e of entries) zadd.push(e.seq, JSON.stringify(e));
+    this.writes.command(zadd);
+  }
+
+  deleteChangeset(changeset: StoredChangeset): void {
+    this.writes.command(
+      ["ZREM", this.k.changesetsOfPlan(changeset.planId), lexMember(changeset.createdAt, changeset.id)],
+      ["DEL", this.k.changeset(changeset.id), this.k.changesetEntries(changeset.id)],
+    );
+  }
+
+  putInvocation(next: ToolInvocation, prev: ToolInvocation | undefined): void {
+    const commands: Command[] = [["SET", this.k.invocation(next.id), JSON.stringify(next)]];
+    if (prev && (prev.planId !== next.planId || prev.startedAt !== next.startedAt)) {
+      commands.push(["ZREM", this.k.invocationsOfPlan(prev.planId), lexMember(prev.startedAt, prev.id)]);
+    }
+    commands.push(["ZADD", this.k.invocationsOfPlan(next.planId), 0, lexMember(next.startedAt, next.id)]);
+    this.writes.command(...commands);
+  }
+
+  deleteInvocation(invocation: ToolInvocation): void {
+    this.writes.command(
+      ["ZREM", this.k.invocationsOfPlan(invocation.planId), lexMember(invocation.startedAt, invocation.id)],
+      ["DEL", this.k.invocation(invocation.id)],
+    );
   }
 }

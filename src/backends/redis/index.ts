@@ -10,8 +10,6 @@ import { RedisClient } from "./client.js";
 import { RedisChangeLog } from "./changes.js";
 import { Keys } from "./keys.js";
 import { Writer } from "./write.js";
-import { RedisChangesets } from "./changesets.js";
-import { RedisLedger } from "./ledger.js";
 
 export interface RedisOptions extends BackendOptions {
   url: string;
@@ -96,15 +94,10 @@ export class RedisStorage implements Storage {
 
 export class RedisBackend extends CoreBackend implements Backend {
   declare readonly storage: RedisStorage;
-  readonly changesets: RedisChangesets;
-  readonly ledger: RedisLedger;
 
   constructor(opts: RedisOptions) {
     const storage = new RedisStorage(opts);
     super(storage, opts);
-    const { client, keys, writer } = storage;
-    this.changesets = new RedisChangesets(client, keys, writer, opts);
-    this.ledger = new RedisLedger(client, keys, writer, opts);
   }
 
   get client(): RedisClient {

@@ -1,4 +1,4 @@
-/** What every redis port shares: plain reads, or reads that guard and writes that queue on a unit of work. */
+/** What every redis port shares: plain reads outside a unit of work, guarded reads and buffered writes inside one. */
 import type { RedisClient } from "./client.js";
 import type { Keys } from "./keys.js";
 import type { RedisUnit } from "./unit.js";
@@ -19,5 +19,11 @@ export abstract class RedisPort {
   /** GET, guarded inside a unit of work. */
   protected get(key: string): Promise<string | null> {
     return this.unit ? this.unit.guarded(key) : this.client.call((r) => r.get(key));
+  }
+
+  /** MGET, each key guarded inside a unit of work. */
+  protected mget(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.unit ? this.unit.guardedMany(keys) : this.client.call((r) => r.mget(...keys));
   }
 }

@@ -8,11 +8,13 @@ import type { ChangeInput } from "../../domain/changes.js";
 import { backendUnavailable } from "../../domain/errors.js";
 import type { BackendOptions, ReadPorts, UnitOfWork } from "../contract.js";
 import type { RedisClient } from "./client.js";
+import { RedisChangesetsPort } from "./changesets.js";
 import { RedisCheckpointsPort } from "./checkpoints.js";
 import { RedisConversationsPort } from "./conversations.js";
-import { RedisJobsPort } from "./jobs.js";
 import { RedisGroupsPort } from "./groups.js";
 import { RedisHistoryPort } from "./history.js";
+import { RedisJobsPort } from "./jobs.js";
+import { RedisLedgerPort } from "./ledger.js";
 import { RedisPlansPort } from "./plans.js";
 import { RedisUnit } from "./unit.js";
 import type { Keys } from "./keys.js";
@@ -35,6 +37,8 @@ export class RedisUnits {
       plans: new RedisPlansPort(client, keys),
       history: new RedisHistoryPort(client, keys),
       checkpoints: new RedisCheckpointsPort(client, keys),
+      changesets: new RedisChangesetsPort(client, keys),
+      ledger: new RedisLedgerPort(client, keys),
     };
   }
 
@@ -51,6 +55,8 @@ export class RedisUnits {
         plans: new RedisPlansPort(this.client, this.keys, unit),
         history: new RedisHistoryPort(this.client, this.keys, unit),
         checkpoints: new RedisCheckpointsPort(this.client, this.keys, unit),
+        changesets: new RedisChangesetsPort(this.client, this.keys, unit),
+        ledger: new RedisLedgerPort(this.client, this.keys, unit),
         change: (c) => void changes.push(c),
       };
       const result = await fn(uow);

@@ -7,9 +7,11 @@
 import type { ChangeInput } from "../../domain/changes.js";
 import type { BackendName, BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { recordChanges, SqlChangeLog } from "./changes.js";
+import { SqlChangesetsPort } from "./changesets.js";
 import { SqlCheckpointsPort } from "./checkpoints.js";
 import { SqlConversationsPort } from "./conversations.js";
 import { SqlJobsPort } from "./jobs.js";
+import { SqlLedgerPort } from "./ledger.js";
 import type { SqlDb, TxSql } from "./db.js";
 import { SqlGroupsPort } from "./groups.js";
 import { SqlHistoryPort } from "./history.js";
@@ -42,6 +44,8 @@ export abstract class SqlStorage implements Storage {
       plans: new SqlPlansPort(db.read, "", READ_ONLY),
       history: new SqlHistoryPort(db.read, db.dialect, "", READ_ONLY),
       checkpoints: new SqlCheckpointsPort(db.read, "", READ_ONLY, false),
+      changesets: new SqlChangesetsPort(db.read, "", READ_ONLY),
+      ledger: new SqlLedgerPort(db.read, db.dialect, READ_ONLY),
     };
   }
 
@@ -69,6 +73,8 @@ export abstract class SqlStorage implements Storage {
       plans: new SqlPlansPort(q, this.db.dialect.forUpdate, writes),
       history: new SqlHistoryPort(q, this.db.dialect, this.db.dialect.forUpdate, writes),
       checkpoints: new SqlCheckpointsPort(q, this.db.dialect.forUpdate, writes, true),
+      changesets: new SqlChangesetsPort(q, this.db.dialect.forUpdate, writes),
+      ledger: new SqlLedgerPort(q, this.db.dialect, writes),
       change: (c) => void changes.push(c),
     };
     const result = await fn(uow);

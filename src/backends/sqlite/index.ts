@@ -3,7 +3,6 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Backend, BackendOptions, BackendProbe } from "../contract.js";
 import { CoreBackend } from "../../core/backend.js";
-import { sqlLegacyStores } from "../sql/index.js";
 import { SqlStorage } from "../sql/storage.js";
 import { migrate } from "../../migrate/schema/run.js";
 import type { TxSql } from "../sql/db.js";
@@ -74,15 +73,11 @@ export class SqliteStorage extends SqlStorage {
 
 export class SqliteBackend extends CoreBackend implements Backend {
   declare readonly storage: SqliteStorage;
-  readonly changesets;
-  readonly ledger;
 
   constructor(opts: SqliteOptions) {
     const storage = new SqliteStorage(opts);
     super(storage, opts);
-    ({ changesets: this.changesets, ledger: this.ledger } =
-      sqlLegacyStores(storage.db, opts, storage.changes));
-  }
+      }
 
   get db(): SqliteDb {
     return this.storage.db;

@@ -1,12 +1,17 @@
-/** Changeset and invocation record logic every backend shares: transitions, stamping, defaults, order. */
-import type { ChangeEntry, ChangeSet, ChangeSetStatus, ToolInvocation } from "../../domain/changesets.js";
-import { conflict, invalidState } from "../../domain/errors.js";
-import type { InvocationInput, NewEntry } from "../contract/changesets.js";
-import { decodeCursor, firstPage } from "../../core/paging.js";
+/**
+ * Changeset and invocation record rules: status transitions, entry stamping, invocation defaults,
+ * listing keys, restore checks. Pure; the caller stores the result.
+ */
+import type { ChangeEntry, ChangeSet, ChangeSetStatus, ToolInvocation } from "../domain/changesets.js";
+import { conflict, invalidParams, invalidState } from "../domain/errors.js";
+import type { InvocationInput, NewEntry, StoredChangeset } from "../backends/contract.js";
 
-export function newChangeset(input: { id: string; planId: string }, now: string): ChangeSet {
-  return { id: input.id, planId: input.planId, status: "open", createdAt: now, updatedAt: now };
+export function newChangeset(input: { id: string; planId: string }, now: string): StoredChangeset {
+  return { id: input.id, planId: input.planId, status: "open", createdAt: now, updatedAt: now, lastSeq: 0 };
 }
+
+/** The record callers see: without the private lastSeq counter. */
+export const publicChangeset = ({ lastSeq: _seq, ...cs }: StoredChangeset): ChangeSet => cs;
 
 /**
  * Whether moving `cs` to `status` is a change (true), a repeat of the current status (false), or
@@ -75,16 +80,23 @@ export function buildInvocation(input: InvocationInput, existing: ToolInvocation
   return inv;
 }
 
-/** Ascending by a time field, then id; the cursor is that pair. */
+/** Listing keys: ascending by a time, then id, in code point order; the cursor is that pair. */
 export const changesetKey = (c: ChangeSet): [string, string] => [c.createdAt, c.id];
 export const invocationKey = (i: ToolInvocation): [string, string] => [i.startedAt, i.id];
 
-export const compareKeys = (a: readonly [string, string], b: readonly [string, string]): number =>
-  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-
-/** A keyset page of `items` ascending by `key` (changesets, invocations); the cursor is the last item's key. */
-export function pageByKey<T>(items: readonly T[], key: (t: T) => readonly [string, string], q: { cursor?: string; limit: number }) {
-  const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2) as [string, string]);
-  const rest = items.filter((t) => after === undefined || compareKeys(key(t), after) > 0).sort((a, b) => compareKeys(key(a), key(b)));
-  return firstPage(rest, q.limit, key);
+/**
+ * A restored changeset's entries must be its own (changesetId, planId) with seqs 1, 2, … n, dense
+ * like every recorded changeset's; its lastSeq becomes n.
+ */
+export function restoredChangeset(cs: ChangeSet, entries: readonly ChangeEntry[]): StoredChangeset {
+  entries.forEach((e, i) => {
+    if (e.seq !== i + 1 || e.changesetId !== cs.id || e.planId !== cs.planId) {
+      throw invalidParams(
+        `restored entry ${i} of changeset ${JSON.stringify(cs.id)} must belong to it and plan ${JSON.stringify(cs.planId)} with seq ${i + 1}`,
+        `/entries/${i}`,
+      );
+    }
+  });
+  const { id, planId, status, createdAt, updatedAt } = cs;
+  return { id, planId, status, createdAt, updatedAt, lastSeq: entries.length };
 }
