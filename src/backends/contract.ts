@@ -19,6 +19,7 @@ import type { HistoryStore } from "./contract/history.js";
 import type { ChangesetStore } from "./contract/changesets.js";
 import type { LedgerStore } from "./contract/ledger.js";
 import type { CheckpointStore } from "./contract/checkpoints.js";
+import type { RestoreStore } from "./contract/restore.js";
 
 export interface Backend {
   readonly name: BackendName;
@@ -31,6 +32,11 @@ export interface Backend {
   readonly ledger: LedgerStore;
   /** Graph checkpoints (SPEC §3.8). */
   readonly checkpoints: CheckpointStore;
+  /**
+   * Writes records exactly as they were (RestoreStore). Only the legacy importer and `migrate copy`
+   * use it; no RPC method reaches it.
+   */
+  readonly restore: RestoreStore;
   readonly changes: ChangeLog;
   /** Opens files or connections and runs migrations. Idempotent. */
   open(): Promise<void>;

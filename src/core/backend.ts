@@ -3,7 +3,9 @@
  * storage primitives: each domain's operations come from src/core/, written once. A backend's
  * entry class extends this and supplies its Storage.
  */
-import { STORE_DEFAULTS, type Backend, type BackendName, type BackendOptions, type BackendProbe, type ChangeLog, type Storage } from "../backends/contract.js";
+import {
+  STORE_DEFAULTS, type Backend, type BackendName, type BackendOptions, type BackendProbe, type ChangeLog, type RestoreStore, type Storage,
+} from "../backends/contract.js";
 import { CoreChangesets } from "./changesets.js";
 import { CoreCheckpoints } from "./checkpoints.js";
 import { CoreConversations } from "./conversations.js";
@@ -22,6 +24,8 @@ export abstract class CoreBackend implements Backend {
   readonly checkpoints: CoreCheckpoints;
   readonly changesets: CoreChangesets;
   readonly ledger: CoreLedger;
+  /** The restore path (SPEC §2), assembled from each domain's core restore operations. */
+  readonly restore: RestoreStore;
 
   /** `opts`: the store's clock and retention (history entries, runs kept per job). */
   constructor(
@@ -36,6 +40,17 @@ export abstract class CoreBackend implements Backend {
     this.checkpoints = new CoreCheckpoints(storage);
     this.changesets = new CoreChangesets(storage);
     this.ledger = new CoreLedger(storage);
+    this.restore = {
+      session: (session, messages) => this.conversations.restoreSession(session, messages),
+      messages: (sessionId, messages) => this.conversations.restoreMessages(sessionId, messages),
+      group: (group) => this.groups.restore(group),
+      plan: (plan) => this.plans.restore(plan),
+      history: (entries) => this.history.restore(entries),
+      job: (job) => this.jobs.restoreJob(job),
+      runs: (runs) => this.jobs.restoreRuns(runs),
+      changeset: (changeset, entries) => this.changesets.restoreChangeset(changeset, entries),
+      invocation: (invocation) => this.changesets.restoreInvocation(invocation),
+    };
   }
 
   get name(): BackendName {

@@ -20,9 +20,8 @@ export function migrateSubsystem(ctx: DaemonContext): Subsystem {
   let queue: Promise<unknown> = Promise.resolve();
   let atStart: Promise<void> | undefined;
   const delayMs = Number(process.env[DELAY_ENV] ?? 0) || 0;
-  // Where imported records are written. INTERIM: becomes importTarget(backend, backend.restore) once
-  // the storage core provides the restore path (interim-restore.ts says what the interim loses).
-  const target = importTarget(backend);
+  // Imported records keep their own times, seqs and bookkeeping: they are written through the restore path.
+  const target = importTarget(backend, backend.restore);
 
   const serialized = <T>(job: () => Promise<T>): Promise<T> => {
     const run = queue.then(job, job);

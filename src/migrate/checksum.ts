@@ -1,14 +1,14 @@
 /**
  * Per-domain digests of a backend's content, read through the store contract only, so any two
- * backends can be compared. Each record becomes (key, sha256 of its canonical JSON) over the fields
- * a copy carries across; fields a store assigns itself (createdAt of sessions, plans, jobs and
- * changesets, versions, seq numbers, nextRunAt) are left out, because no copy through the contract
- * can keep them. A domain's checksum is the sha256 of its sorted `key hash` lines.
+ * backends can be compared. Each record becomes (key, sha256 of its canonical JSON) over the whole
+ * record as the store returns it — ids, times, versions, seqs, job bookkeeping, run history — since
+ * a copy writes through the restore path, which keeps all of them (SPEC §2). A domain's checksum is
+ * the sha256 of its sorted `key hash` lines.
  */
 import { createHash } from "node:crypto";
 import type { Backend } from "../backends/contract.js";
 
-export const COPY_DOMAINS = ["groups", "sessions", "plans", "jobs", "history", "changesets", "ledger"] as const;
+export const COPY_DOMAINS = ["groups", "sessions", "plans", "jobs", "runs", "history", "changesets", "ledger"] as const;
 export type CopyDomain = (typeof COPY_DOMAINS)[number];
 
 export type Digest = Map<string, string>;
@@ -61,12 +61,9 @@ export async function changesetPlanIds(b: Backend): Promise<string[]> {
   return [...ids].sort();
 }
 
-/** Every stored message of a session (hidden ones too), seq and createdAt stripped. */
-export async function* storedMessages(b: Backend, sessionId: string): AsyncGenerator<Record<string, unknown>> {
-  for await (const m of pages((cursor) => b.conversations.listMessages({ sessionId, cursor, limit: PAGE, includeHidden: true }))) {
-    const { seq: _s, createdAt: _c, ...rest } = m;
-    yield rest;
-  }
+/** Every stored message of a session (hidden ones too), ascending seq. */
+export function storedMessages(b: Backend, sessionId: string) {
+  return pages((cursor) => b.conversations.listMessages({ sessionId, cursor, limit: PAGE, includeHidden: true }));
 }
 
 /** History oldest first (it pages newest to oldest). Bounded by the history retention. */
@@ -80,49 +77,31 @@ export async function digestDomain(b: Backend, domain: CopyDomain): Promise<Dige
   const d: Digest = new Map();
   switch (domain) {
     case "groups":
-      for await (const g of pages((cursor) => b.groups.listGroups({ cursor, limit: PAGE }))) {
-        d.set(g.id, hash({ currentSessionId: g.currentSessionId, history: g.history, lastRolloverAt: g.lastRolloverAt, metadata: g.metadata }));
-      }
+      for await (const g of pages((cursor) => b.groups.listGroups({ cursor, limit: PAGE }))) d.set(g.id, hash(g));
       break;
     case "sessions":
       for await (const s of pages((cursor) => b.conversations.listSessions({ cursor, limit: PAGE }))) {
         const h = createHash("sha256");
-        let stored = 0;
-        for await (const m of storedMessages(b, s.id)) {
-          h.update(canonical(m)).update("\n");
-          stored++;
-        }
-        const { id, title, groupId, model, tags, metadata, summary, tokenStats, costStats, messageCount } = s;
-        d.set(id, hash({ title, groupId, model, tags, metadata, summary, tokenStats, costStats, messageCount, stored, messages: h.digest("hex") }));
+        for await (const m of storedMessages(b, s.id)) h.update(canonical(m)).update("\n");
+        d.set(s.id, hash({ session: s, messages: h.digest("hex") }));
       }
       break;
     case "plans":
-      for await (const p of pages((cursor) => b.plans.listPlans({ cursor, limit: PAGE }))) {
-        const full = await b.plans.getPlan(p.id);
-        d.set(p.id, hash({ title: full.title, slug: full.slug, body: full.body, status: full.status, sessionId: full.sessionId }));
-      }
+      for await (const p of pages((cursor) => b.plans.listPlans({ cursor, limit: PAGE }))) d.set(p.id, hash(await b.plans.getPlan(p.id)));
       break;
     case "jobs":
-      for await (const j of pages((cursor) => b.jobs.listJobs({ cursor, limit: PAGE }))) {
-        const { id, name, description, schedule, timezone, anchorAt, enabled, deleteAfterRun, action, payload, misfire, noOverlap } = j;
-        d.set(id, hash({ name, description, schedule, timezone, anchorAt, enabled, deleteAfterRun, action, payload, misfire, noOverlap }));
-      }
+      for await (const j of pages((cursor) => b.jobs.listJobs({ cursor, limit: PAGE }))) d.set(j.id, hash(j));
       break;
-    case "history": {
-      // seqs are renumbered by a copy: entries are keyed by their position from the newest.
-      const all = await allHistory(b);
-      all.forEach((e, i) => {
-        const { seq: _seq, ...rest } = e;
-        d.set(`-${String(all.length - i).padStart(9, "0")}`, hash(rest));
-      });
+    case "runs":
+      for await (const r of pages((cursor) => b.jobs.listRuns({ cursor, limit: PAGE }))) d.set(r.id, hash(r));
       break;
-    }
+    case "history":
+      for (const e of await allHistory(b)) d.set(String(e.seq).padStart(12, "0"), hash(e));
+      break;
     case "changesets":
       for (const planId of await changesetPlanIds(b)) {
         for await (const cs of pages((cursor) => b.changesets.listForPlan({ planId, cursor, limit: PAGE }))) {
-          const full = await b.changesets.get(cs.id);
-          const entries = full.entries.map(({ seq: _s, createdAt: _c, ...e }) => e);
-          d.set(`changeset:${cs.id}`, hash({ planId: cs.planId, status: cs.status, entries }));
+          d.set(`changeset:${cs.id}`, hash(await b.changesets.get(cs.id)));
         }
         for await (const inv of pages((cursor) => b.changesets.listInvocationsForPlan({ planId, cursor, limit: PAGE }))) {
           d.set(`invocation:${inv.id}`, hash(inv));

@@ -77,6 +77,8 @@ export const describeSpec = (s: BackendSpec): string => {
 };
 
 export async function openBackend(spec: BackendSpec, config: ResolvedConfig): Promise<Backend> {
+  // Files this command creates (a sqlite target) are private, as the daemon's are (0600).
+  process.umask(0o077);
   const backend = await createBackend({
     ...spec,
     pgSchema: spec.pgSchema ?? config.pgSchema,

@@ -1,17 +1,20 @@
 /**
- * `agentstate migrate copy`: every domain from one backend into another, through the store
- * contract, then verified by counts and per-domain checksums (checksum.ts).
+ * `agentstate migrate copy`: every domain from one backend into another, written through the
+ * restore path (SPEC §2 "Restore keeps everything": ids, times, versions, seqs, truncation markers,
+ * job bookkeeping and run history as they were), then verified by counts and per-domain checksums
+ * of whole records (checksum.ts).
  *
  * - Refuses a target that holds anything unless `merge` (add to it; records whose key exists in the
  *   target are left alone and reported) or `resume` (finish an interrupted copy of the same source).
- * - Resumable: domains finished are recorded in a checkpoint; within a domain every write is
- *   idempotent (ids are kept, message and history batches carry idempotency keys, ledger turns
- *   dedupe by idHash, changeset entries are recorded only past the count the target already has).
- * - Not copied, because the contract cannot write them: job runs (the target's scheduler starts
- *   afresh from each job's definition) and the change log (the target starts its own).
+ * - Resumable: domains finished are recorded in a checkpoint; within a domain every restore is an
+ *   upsert of the record as it was, and ledger turns dedupe by idHash, so redoing one is harmless.
+ * - Jobs keep nextRunAt and lastRunAt and their runs keep their slots, so the target's scheduler
+ *   sees a one-shot job that already ran as done, never as a missed slot to run again.
+ * - Not copied: the change log (the target starts its own) and graph checkpoints.
  */
-import type { Backend, JobInput } from "../backends/contract.js";
-import { isConflict } from "../domain/errors.js";
+import type { Backend } from "../backends/contract.js";
+import type { Message } from "../domain/conversations.js";
+import type { Run } from "../domain/jobs.js";
 import { MAX_HISTORY_BATCH } from "../domain/history.js";
 import { MAX_INGEST_TURNS } from "../domain/ledger.js";
 import {
@@ -20,6 +23,7 @@ import {
 
 const PAGE = 1000;
 const MESSAGE_CHUNK = 500;
+const RUN_CHUNK = 500;
 
 export interface CopyProgress {
   domain: CopyDomain;
@@ -71,9 +75,9 @@ export async function copyBackend(source: Backend, target: Backend, opts: CopyOp
     const digest = await digestDomain(source, domain);
     const total = digest.size;
     const before = opts.merge && !opts.resume ? await digestDomain(target, domain) : new Map<string, string>();
-    // Keys the target had with other content: a merge leaves them alone (history has no keys to clash).
-    const conflicts = domain === "history" ? [] : [...digest.keys()].filter((k) => before.has(k) && before.get(k) !== digest.get(k));
-    const skip = new Set(domain === "history" ? [] : [...digest.keys()].filter((k) => before.has(k)));
+    // Keys the target had with other content: a merge leaves them alone.
+    const conflicts = [...digest.keys()].filter((k) => before.has(k) && before.get(k) !== digest.get(k));
+    const skip = new Set([...digest.keys()].filter((k) => before.has(k)));
     let done = 0;
     const tick = (n = 1) => opts.onProgress?.({ domain, done: (done += n), total });
     opts.onProgress?.({ domain, done: 0, total });
@@ -94,44 +98,36 @@ export async function copyBackend(source: Backend, target: Backend, opts: CopyOp
 
 type Copier = (from: Backend, to: Backend, skip: ReadonlySet<string>, tick: (n?: number) => void) => Promise<void>;
 
+async function* chunked<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
 const COPIERS: Record<CopyDomain, Copier> = {
   async groups(from, to, skip, tick) {
     for await (const g of pages((cursor) => from.groups.listGroups({ cursor, limit: PAGE }))) {
-      if (!skip.has(g.id)) {
-        await to.groups.putGroup({ id: g.id, currentSessionId: g.currentSessionId, history: g.history, lastRolloverAt: g.lastRolloverAt, metadata: g.metadata });
-      }
+      if (!skip.has(g.id)) await to.restore.group(g);
       tick();
     }
   },
 
   async sessions(from, to, skip, tick) {
     for await (const s of pages((cursor) => from.conversations.listSessions({ cursor, limit: PAGE }))) {
-      if (skip.has(s.id)) {
-        tick();
-        continue;
-      }
-      try {
-        await to.conversations.createSession({ id: s.id, title: s.title, groupId: s.groupId, model: s.model, tags: s.tags, metadata: s.metadata });
-      } catch (err) {
-        if (!isConflict(err)) throw err; // an interrupted copy made it: the keyed appends below finish it
-      }
-      let chunk: Record<string, unknown>[] = [];
-      let index = 0;
-      let stored = 0;
-      const flush = async () => {
-        if (chunk.length === 0) return;
-        await to.conversations.append({ sessionId: s.id, messages: chunk as never, idempotencyKey: `copy-${index++}` });
-        chunk = [];
-      };
-      for await (const m of storedMessages(from, s.id)) {
-        chunk.push(m);
-        stored++;
-        if (chunk.length === MESSAGE_CHUNK) await flush();
-      }
-      await flush();
-      if (stored > s.messageCount) await to.conversations.truncate(s.id, s.messageCount);
-      if (s.summary !== undefined || s.costStats !== undefined || s.tokenStats.requests + s.tokenStats.inputTokens + s.tokenStats.outputTokens > 0) {
-        await to.conversations.updateSession({ id: s.id, summary: s.summary, tokenStats: s.tokenStats, costStats: s.costStats });
+      if (!skip.has(s.id)) {
+        let first = true;
+        for await (const chunk of chunked<Message>(storedMessages(from, s.id), MESSAGE_CHUNK)) {
+          if (first) await to.restore.session(s, chunk);
+          else await to.restore.messages(s.id, chunk);
+          first = false;
+        }
+        if (first) await to.restore.session(s, []);
       }
       tick();
     }
@@ -139,33 +135,31 @@ const COPIERS: Record<CopyDomain, Copier> = {
 
   async plans(from, to, skip, tick) {
     for await (const p of pages((cursor) => from.plans.listPlans({ cursor, limit: PAGE }))) {
-      if (!skip.has(p.id)) {
-        const full = await from.plans.getPlan(p.id);
-        await to.plans.savePlan({ id: full.id, title: full.title, slug: full.slug, body: full.body, status: full.status, sessionId: full.sessionId });
-      }
+      if (!skip.has(p.id)) await to.restore.plan(await from.plans.getPlan(p.id));
       tick();
     }
   },
 
   async jobs(from, to, skip, tick) {
     for await (const j of pages((cursor) => from.jobs.listJobs({ cursor, limit: PAGE }))) {
-      if (!skip.has(j.id)) {
-        const input: JobInput = {
-          id: j.id, name: j.name, description: j.description, schedule: j.schedule, timezone: j.timezone, anchorAt: j.anchorAt,
-          enabled: j.enabled, deleteAfterRun: j.deleteAfterRun, action: j.action, payload: j.payload, misfire: j.misfire, noOverlap: j.noOverlap,
-        };
-        await to.jobs.saveJob(input);
-      }
+      if (!skip.has(j.id)) await to.restore.job(j);
       tick();
     }
   },
 
-  async history(from, to, _skip, tick) {
-    const all = await allHistory(from);
-    let index = 0;
+  async runs(from, to, skip, tick) {
+    for await (const chunk of chunked<Run>(pages((cursor) => from.jobs.listRuns({ cursor, limit: PAGE })), RUN_CHUNK)) {
+      const fresh = chunk.filter((r) => !skip.has(r.id));
+      if (fresh.length > 0) await to.restore.runs(fresh);
+      tick(chunk.length);
+    }
+  },
+
+  async history(from, to, skip, tick) {
+    const all = (await allHistory(from)).filter((e) => !skip.has(String(e.seq).padStart(12, "0")));
     for (let i = 0; i < all.length; i += MAX_HISTORY_BATCH) {
-      const batch = all.slice(i, i + MAX_HISTORY_BATCH).map(({ seq: _seq, ...e }) => e);
-      await to.history.append(batch, `copy-history-${all.length}-${index++}`);
+      const batch = all.slice(i, i + MAX_HISTORY_BATCH);
+      await to.restore.history(batch);
       tick(batch.length);
     }
   },
@@ -173,45 +167,23 @@ const COPIERS: Record<CopyDomain, Copier> = {
   async changesets(from, to, skip, tick) {
     for (const planId of await changesetPlanIds(from)) {
       for await (const cs of pages((cursor) => from.changesets.listForPlan({ planId, cursor, limit: PAGE }))) {
-        if (skip.has(`changeset:${cs.id}`)) {
-          tick();
-          continue;
+        if (!skip.has(`changeset:${cs.id}`)) {
+          const { entries, ...changeset } = await from.changesets.get(cs.id);
+          await to.restore.changeset(changeset, entries);
         }
-        const full = await from.changesets.get(cs.id);
-        let have = 0;
-        try {
-          await to.changesets.start({ id: cs.id, planId: cs.planId });
-        } catch (err) {
-          if (!isConflict(err)) throw err;
-          have = (await to.changesets.get(cs.id)).entries.length; // record is atomic: what is there is a prefix
-        }
-        const rest = full.entries.slice(have).map(({ seq: _s, createdAt: _c, changesetId: _cs, planId: _p, ...e }) => e);
-        const current = have > 0 ? (await to.changesets.get(cs.id)).status : "open";
-        if (rest.length > 0 && current === "open") await to.changesets.record(cs.id, rest);
-        if (cs.status !== "open" && current === "open") await to.changesets.setStatus(cs.id, cs.status);
         tick();
       }
       for await (const inv of pages((cursor) => from.changesets.listInvocationsForPlan({ planId, cursor, limit: PAGE }))) {
-        if (!skip.has(`invocation:${inv.id}`)) await to.changesets.saveInvocation(inv);
+        if (!skip.has(`invocation:${inv.id}`)) await to.restore.invocation(inv);
         tick();
       }
     }
   },
 
   async ledger(from, to, _skip, tick) {
-    let batch = [];
-    for await (const t of pages((cursor) => from.ledger.query({ cursor, limit: PAGE }))) {
-      const { idHash: _h, ...turn } = t;
-      batch.push(turn);
-      if (batch.length === MAX_INGEST_TURNS) {
-        await to.ledger.ingest(batch);
-        tick(batch.length);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) {
-      await to.ledger.ingest(batch);
-      tick(batch.length);
+    for await (const chunk of chunked(pages((cursor) => from.ledger.query({ cursor, limit: PAGE })), MAX_INGEST_TURNS)) {
+      await to.ledger.ingest(chunk.map(({ idHash: _h, ...turn }) => turn));
+      tick(chunk.length);
     }
   },
 };

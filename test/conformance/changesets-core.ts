@@ -10,18 +10,8 @@ import type { ChangeEntry, ChangeSet, ToolInvocation } from "../../src/domain/ch
 import { changesSince } from "./changesets-fixtures.js";
 import type { Suite } from "./harness.js";
 
-/**
- * The restore path of the changesets store. Until the lead wires `backend.restore`, the core store
- * carries it; every backend's store is the core's, so a missing method fails the case.
- */
-function restoreOf(b: Backend): Pick<RestoreStore, "changeset" | "invocation"> {
-  const store = b.changesets as Backend["changesets"] & {
-    restoreChangeset?: RestoreStore["changeset"];
-    restoreInvocation?: RestoreStore["invocation"];
-  };
-  assert.ok(store.restoreChangeset && store.restoreInvocation, "the changesets store has a restore path");
-  return { changeset: (cs, e) => store.restoreChangeset!(cs, e), invocation: (inv) => store.restoreInvocation!(inv) };
-}
+/** The restore path (SPEC §2) as the importer and `migrate copy` reach it. */
+const restoreOf = (b: Backend): Pick<RestoreStore, "changeset" | "invocation"> => b.restore;
 
 /** The ids of every page, following nextCursor to the end. */
 async function allIds(page: (cursor: string | undefined) => Promise<{ items: { id: string }[]; nextCursor: string | null }>): Promise<string[]> {

@@ -4,7 +4,6 @@ import { test } from "node:test";
 import type { Backend } from "../../src/backends/contract.js";
 import type { Change } from "../../src/domain/changes.js";
 import type { Suite } from "./harness.js";
-import { restorePath } from "./restore-path.js";
 
 const ODD_IDS = ["../../etc/passwd", "a/b", "telegram:123", "telegram_123", "ünï cödé 🦊", "CON", ".", "..", "a\\b", " spaced "];
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -185,7 +184,7 @@ export function groupsConformance(s: Suite): void {
   test("groups: restore writes the record as it was (times, version, history), replaces a stored one, and records group.saved", async (t) => {
     const f = await s.open(t);
     const b = f.backend;
-    const restore = restorePath(b);
+    const restore = b.restore;
     const start = await b.changes.head();
     const old = {
       id: "imported", currentSessionId: "s9", history: ["s1", "s2"], lastRolloverAt: "2024-05-06T07:08:09.010Z", metadata: { from: "picoclaw" },

@@ -4,7 +4,6 @@ import { test } from "node:test";
 import type { Backend, HistoryQuery } from "../../src/backends/contract.js";
 import type { HistoryEntry, HistoryEntryInput } from "../../src/domain/history.js";
 import type { Suite } from "./harness.js";
-import { restorePath } from "./restore-path.js";
 
 const NASTY = [
   "echo 'a\nb'",
@@ -209,7 +208,7 @@ export function historyConformance(s: Suite): void {
   test("history: restore writes entries with their own seqs and times; the next seq follows the highest", async (t) => {
     const f = await s.open(t);
     const b = f.backend;
-    const restore = restorePath(b);
+    const restore = b.restore;
     const start = await b.changes.head();
     const old: HistoryEntry[] = [
       { seq: 3, command: "git status", createdAt: "2023-01-01T00:00:00.000Z", cwd: "/src", exitCode: 0, host: "h1" },

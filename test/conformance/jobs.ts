@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Backend, JobInput } from "../../src/backends/contract.js";
-import type { CoreJobs } from "../../src/core/jobs.js";
 import type { Job, Run } from "../../src/domain/jobs.js";
 import type { Suite } from "./harness.js";
 import { runsConformance } from "./runs.js";
@@ -199,7 +198,7 @@ export function jobsConformance(s: Suite): void {
   test("jobs: restore keeps bookkeeping, version, runs and slot keys; a one-shot that ran does not run again", async (t) => {
     const f = await s.open(t);
     const b = f.backend;
-    const restore = b.jobs as unknown as Pick<CoreJobs, "restoreJob" | "restoreRuns">;
+    const restore = b.restore;
     const AT = "2026-03-02T09:00:00.000Z";
     const once: Job = {
       id: "once", name: "reminder", schedule: { at: AT }, timezone: "UTC", enabled: true, deleteAfterRun: false, action: { type: "event" },
@@ -215,9 +214,9 @@ export function jobsConformance(s: Suite): void {
     ];
     f.clock.set("2026-03-05T00:00:00.000Z");
     const cursor = await b.changes.head();
-    await restore.restoreJob(once);
-    await restore.restoreJob(every);
-    await restore.restoreRuns(runs);
+    await restore.job(once);
+    await restore.job(every);
+    await restore.runs(runs);
     assert.deepEqual(await b.jobs.getJob("once"), once);
     assert.deepEqual(await b.jobs.getJob("every"), every);
     for (const r of runs) assert.deepEqual(await b.jobs.getRun(r.id), r);
@@ -229,10 +228,10 @@ export function jobsConformance(s: Suite): void {
       "job.saved once true", "job.saved every true", "run.finished o1 true", "run.fired o0 true",
     ]);
     // restoring again replaces, never duplicates
-    await restore.restoreJob(every);
-    await restore.restoreRuns(runs);
+    await restore.job(every);
+    await restore.runs(runs);
     assert.deepEqual((await b.jobs.listRuns({ jobId: "once", limit: 10 })).items.map((r) => r.id), ["o1", "o0"]);
-    await assert.rejects(restore.restoreRuns([{ ...runs[0], id: "orphan", jobId: "missing" }]), { code: "NOT_FOUND" });
+    await assert.rejects(restore.runs([{ ...runs[0], id: "orphan", jobId: "missing" }]), { code: "NOT_FOUND" });
     if (s.caps.durable) {
       const b2 = await f.reopen();
       assert.deepEqual(await b2.jobs.getJob("every"), every);

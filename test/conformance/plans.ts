@@ -4,7 +4,6 @@ import { test } from "node:test";
 import type { Backend } from "../../src/backends/contract.js";
 import { planIdFromUri, type PlanStatus } from "../../src/domain/plans.js";
 import type { Suite } from "./harness.js";
-import { restorePath } from "./restore-path.js";
 
 const ODD_IDS = ["../../etc/passwd", "a/b", "telegram:123", "telegram_123", "ünï cödé 🦊", "CON", ".", "..", "a\\b", " spaced ", "50%", "q?x#y"];
 const STATUSES: PlanStatus[] = ["draft", "pending", "approved", "rejected"];
@@ -155,7 +154,7 @@ export function plansConformance(s: Suite): void {
   test("plans: restore writes the plan as it was (times, version, status, body), replaces a stored one, and lists it by its createdAt", async (t) => {
     const f = await s.open(t);
     const b = f.backend;
-    const restore = restorePath(b);
+    const restore = b.restore;
     f.clock.advance(1000);
     await b.plans.savePlan({ id: "fresh", title: "Made here" });
     const start = await b.changes.head();

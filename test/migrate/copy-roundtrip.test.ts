@@ -77,6 +77,12 @@ async function populate(b: Backend): Promise<void> {
   await b.jobs.saveJob({
     id: "paused", schedule: { cron: "@daily" }, timezone: "UTC", enabled: false, deleteAfterRun: false, action: { type: "event" }, payload: { n: 0 }, misfire: "once", noOverlap: true,
   });
+  // Runs: a fired slot that finished with output, a skipped slot, a manual trigger still pending.
+  await b.jobs.fireSlot({ jobId: "ping", scheduledFor: "2025-02-01T07:35:00.000Z", runId: "ping-1", firedBy: "host-a", status: "pending" });
+  await b.jobs.claimRun({ runId: "ping-1", worker: "w1" });
+  await b.jobs.finishRun({ runId: "ping-1", status: "failed", error: "exit 3", output: { exitCode: 3, stdout: "a\nb", stderr: "" } });
+  await b.jobs.fireSlot({ jobId: "ping", scheduledFor: "2025-02-01T07:40:00.000Z", runId: "ping-2", firedBy: "host-b", status: "skipped" });
+  await b.jobs.triggerJob("daily-report", "manual-1");
 
   // Plans: several statuses, one linked to a session, bodies byte for byte.
   await b.plans.savePlan({ id: "2025-03-04-101500-fix-login", title: "Fix the login bug", slug: "fix-login", body: "1. Reproduce\n2. Fix\r\n  trailing  \n", status: "approved", sessionId: "plain" });
@@ -178,7 +184,7 @@ test("migrate copy jsonl → sqlite → postgres → redis → jsonl keeps every
   const sums = checksums(expected);
   assert.deepEqual(
     Object.fromEntries(COPY_DOMAINS.map((d) => [d, expected[d].size])),
-    { groups: 3, sessions: 7, plans: 3, jobs: 4, history: 120, changesets: 7, ledger: 1500 },
+    { groups: 3, sessions: 7, plans: 3, jobs: 4, runs: 3, history: 120, changesets: 7, ledger: 1500 },
     "the fixture holds what it means to",
   );
 

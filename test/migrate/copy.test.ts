@@ -26,6 +26,15 @@ async function populate(b: Backend): Promise<void> {
     id: "j1", schedule: { cron: "@every 5m" }, timezone: "UTC", anchorAt: "2025-01-01T00:00:00.000Z", enabled: true, deleteAfterRun: false,
     action: { type: "event" }, payload: { prompt: "x" }, misfire: "once", noOverlap: true,
   });
+  // A one-shot exec job that already ran: its slot fired, the run finished, nextRunAt is null.
+  const once = await b.jobs.saveJob({
+    id: "once", schedule: { at: "2025-01-02T03:04:05.000Z" }, timezone: "UTC", enabled: true, deleteAfterRun: false,
+    action: { type: "exec", argv: ["/bin/true"] }, payload: {}, misfire: "once", noOverlap: true,
+  });
+  await b.jobs.fireSlot({ jobId: "once", scheduledFor: "2025-01-02T03:04:05.000Z", runId: "run-once", firedBy: "test", status: "pending" });
+  await b.jobs.claimRun({ runId: "run-once", worker: "w" });
+  await b.jobs.finishRun({ runId: "run-once", status: "succeeded", output: { exitCode: 0 } });
+  await b.jobs.advanceJob({ jobId: "once", version: once.version, nextRunAt: null });
   await b.history.append(Array.from({ length: 50 }, (_, i) => ({ command: `cmd ${i}\nline2`, createdAt: new Date(Date.UTC(2025, 0, 1, 0, i)).toISOString(), cwd: "/x" })));
   await b.changesets.start({ id: "c1", planId: "p1" });
   await b.changesets.record("c1", [{ id: "e1", path: "a.ts", operation: "create", diff: "+x" }, { id: "e2", path: "b.ts", operation: "modify" }]);
@@ -47,10 +56,23 @@ test("copy memory → jsonl: every domain verified, target must be empty unless 
   const results = await copyBackend(source, target);
   for (const r of results) assert.ok(r.verified, `${r.domain}: ${r.sourceChecksum} ≠ ${r.targetChecksum}`);
   const counts = Object.fromEntries(results.map((r) => [r.domain, r.source]));
-  assert.deepEqual(counts, { groups: 1, sessions: 5, plans: 1, jobs: 1, history: 50, changesets: 3, ledger: 2500 });
+  assert.deepEqual(counts, { groups: 1, sessions: 5, plans: 1, jobs: 2, runs: 1, history: 50, changesets: 3, ledger: 2500 });
   assert.equal((await target.conversations.getSession("s1")).messageCount, 5);
   assert.equal((await target.changesets.get("c1")).status, "applied");
   assert.equal((await target.jobs.getJob("j1")).anchorAt, "2025-01-01T00:00:00.000Z");
+
+  // Restore keeps everything (SPEC §2): times, versions, seqs, job bookkeeping and run history.
+  for (const id of ["s0", "s1", "s2"]) {
+    assert.deepEqual(await target.conversations.getSession(id), await source.conversations.getSession(id), id);
+    const all = (b: Backend) => b.conversations.listMessages({ sessionId: id, limit: 1000, includeHidden: true });
+    assert.deepEqual((await all(target)).items, (await all(source)).items, `${id}: messages with their seq and createdAt`);
+  }
+  assert.deepEqual(await target.jobs.getJob("once"), await source.jobs.getJob("once"));
+  assert.deepEqual(await target.jobs.getRun("run-once"), await source.jobs.getRun("run-once"));
+  assert.deepEqual(await target.plans.getPlan("p1"), await source.plans.getPlan("p1"));
+  assert.deepEqual((await target.history.list({ limit: 1000 })).items, (await source.history.list({ limit: 1000 })).items);
+  // The one-shot job that ran is not due on the target: its scheduler will not run the program again.
+  assert.deepEqual((await target.jobs.dueJobs(new Date("2030-01-01T00:00:00Z"), 10)).map((j) => j.id), ["j1"]);
 
   await assert.rejects(copyBackend(source, target), TargetNotEmptyError);
   const merged = await copyBackend(source, target, { merge: true });

@@ -41,7 +41,7 @@ export type Reply =
   | { type: "log"; level: "warn" | "info"; message: string; meta?: Record<string, unknown> }
   | { type: "migration"; migration: { version: number; name: string } };
 
-const STORES = ["conversations", "groups", "jobs", "plans", "history", "changesets", "ledger", "checkpoints"] as const;
+const STORES = ["conversations", "groups", "jobs", "plans", "history", "changesets", "ledger", "checkpoints", "restore"] as const;
 const POLL_MS = 100;
 
 function revive(e: WireError): Error {

@@ -28,7 +28,7 @@ export interface ImportedMark {
   key: string;
   /** The highest seq restored: a stored session past it was appended to in agentstate. */
   lastSeq: number;
-  /** Set while a non-atomic writer (interim-restore.ts) is still writing the session. */
+  /** Set by earlier versions, whose importer wrote a session in several calls, until it was whole: such a session is restored again. */
   incomplete?: boolean;
   [extra: string]: unknown;
 }

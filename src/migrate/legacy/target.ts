@@ -10,7 +10,6 @@ import { isNotFound } from "../../domain/errors.js";
 import type { Group } from "../../domain/groups.js";
 import type { Job } from "../../domain/jobs.js";
 import type { Plan } from "../../domain/plans.js";
-import { contractRestore } from "./interim-restore.js";
 
 /**
  * A session as the importers restore it. `aliases` (other names that find the session, unique
@@ -42,12 +41,8 @@ const orUndefined = async <T>(read: Promise<T>): Promise<T | undefined> => {
   }
 };
 
-/**
- * Reads from `backend`; record writes through `restore`. INTERIM default: the adapter over the
- * ordinary store methods (interim-restore.ts) until backends expose `backend.restore`, which the
- * daemon then passes here.
- */
-export function importTarget(backend: Backend, restore: RestoreStore = contractRestore(backend)): ImportTarget {
+/** Reads from `backend`; record writes through `restore` (the daemon passes `backend.restore`). */
+export function importTarget(backend: Backend, restore: RestoreStore = backend.restore): ImportTarget {
   return {
     restore,
     lookup: {
