@@ -144,6 +144,7 @@ export class CoreJobs implements JobStore {
   }
 
   async claimRun(input: ClaimInput): Promise<Run | null> {
+    if (input.leaseMs !== undefined && !(input.leaseMs > 0)) throw invalidParams("leaseMs must be positive", "/leaseMs");
     if (input.runId !== undefined) {
       const runId = input.runId;
       return this.storage.write(async (u) => (await this.claimIn(u, runId, input, true)) ?? null);
@@ -168,7 +169,6 @@ export class CoreJobs implements JobStore {
     const { job, run } = found;
     if (run.status !== "pending" || (input.jobId !== undefined && run.jobId !== input.jobId)) return undefined;
     if (!anyAction && job.action.type !== "event") return undefined;
-    if (input.leaseMs !== undefined && !(input.leaseMs > 0)) throw invalidParams("leaseMs must be positive", "/leaseMs");
     const claimant: Run["claimant"] = input.connection === undefined ? { origin: u.origin } : { origin: u.origin, connection: input.connection };
     const next = claimed(run, input.worker, claimant, u.now, input.leaseMs);
     await this.writeRun(u, job, run, next, "run.claimed");

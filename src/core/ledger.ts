@@ -15,13 +15,13 @@ export class CoreLedger implements LedgerStore {
    * a duplicate. The keys are read in the unit, so a concurrent ingest of the same key makes one of
    * the two run again and count it a duplicate.
    */
-  ingest(turns: Turn[]): Promise<IngestResult> {
+  async ingest(turns: Turn[]): Promise<IngestResult> {
     const batch = new Map<string, StoredTurn>();
     for (const t of turns) {
       const key = idHash(t.source, t.sessionId, t.messageId);
       if (!batch.has(key)) batch.set(key, { idHash: key, ...structuredClone(t) });
     }
-    if (batch.size === 0) return Promise.resolve({ inserted: 0, duplicates: turns.length });
+    if (batch.size === 0) return { inserted: 0, duplicates: turns.length };
     return this.storage.write(async (u) => {
       const stored = await u.ledger.storedKeys([...batch.keys()]);
       const fresh = [...batch.values()].filter((t) => !stored.has(t.idHash));

@@ -76,9 +76,9 @@ test("jsonl groups, plans, history: a crash before the files were written is rep
   await writeEverything(a, dir);
   await crash(a, dir);
   // as if the process died after the journal fsync but before the apply loop wrote the files
-  await fs.rm(join(dir, "groups"), { recursive: true });
-  await fs.rm(join(dir, "history.jsonl"));
-  await fs.rm(join(dir, "history.idem.jsonl"));
+  await fs.rm(join(dir, "groups"), { recursive: true, force: true });
+  await fs.rm(join(dir, "history.jsonl"), { force: true });
+  await fs.rm(join(dir, "history.idem.jsonl"), { force: true });
   await fs.writeFile(join(dir, "plans", "p.md"), "---\nid: p\n---\n# stale\n");
   const b = make(dir);
   await b.open();

@@ -81,7 +81,6 @@ test("jobs watch: a hand edit of the cron shows within 1 s with a new nextRunAt 
   const v1 = await o.b.jobs.saveJob(jobInput("j1", { name: "morning" }));
   assert.equal(v1.nextRunAt, "2026-03-02T09:00:00.000Z");
   await o.b.jobs.triggerJob("j1", "r1");
-  await o.b.engine.settled();
   await o.b.engine.applyNow(); // files follow the journal lazily (docs/architecture.md); the test edits them now
   const head = await o.b.changes.head();
   const path = o.file("j1.yaml");
@@ -106,7 +105,6 @@ test("jobs watch: a file added by hand becomes a job with jobs.save's defaults; 
   const o = await open(t);
   await o.b.jobs.saveJob(jobInput("doomed"));
   await o.b.jobs.triggerJob("doomed", "rd");
-  await o.b.engine.settled();
   await o.b.engine.applyNow(); // files follow the journal lazily (docs/architecture.md); the test edits them now
   const head = await o.b.changes.head();
   await fs.writeFile(o.file("hand-made.yaml"), "schedule: '*/5 * * * *'\ntimezone: UTC\npayload:\n  prompt: hi\n");
@@ -132,7 +130,6 @@ test("jobs watch: a file added by hand becomes a job with jobs.save's defaults; 
 test("jobs watch: an invalid file is a warning and the last good version stays; fixing it clears the warning", async (t) => {
   const o = await open(t);
   const good = await o.b.jobs.saveJob(jobInput("g"));
-  await o.b.engine.settled();
   await o.b.engine.applyNow(); // files follow the journal lazily (docs/architecture.md); the test edits them now
   const path = o.file("g.yaml");
   const text = await fs.readFile(path, "utf8");

@@ -74,7 +74,7 @@ for (const [label, damage] of [
     const a = make(dir, 3);
     await a.open();
     await writeEverything(a);
-    await a.engine.settled();
+    await a.engine.applyNow();
     await crash(a, dir); // the journal still holds every transaction: the next open replays them
     await damage(dir);
     const b = make(dir, 3);

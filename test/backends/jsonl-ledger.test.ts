@@ -26,7 +26,6 @@ const openAt = async (dataDir: string) => {
  * watches nothing, and it would keep this one alive) and the lock goes, so a new backend may open.
  */
 const crash = async (b: JsonlBackend, dataDir: string) => {
-  await b.engine.settled();
   await b.engine.applyNow();
   await b.storage.ports.plans.stop();
   rmSync(join(dataDir, "agentstate.lock"), { force: true });

@@ -86,19 +86,7 @@ export class JsonlChangeLog implements ChangeLog, ChangeSink, Model {
 
   /** Assigns cursors to a unit's changes and queues their lines (ChangeSink). */
   commit(inputs: readonly ChangeInput[], at: string, j: number, files: Files): Change[] {
-    return this.write(
-      inputs.map((input) => ({ cursor: String(++this.last), at, origin: this.opts.origin, ...input })),
-      j,
-      files,
-    );
-  }
-
-  /** A legacy store's changes, whose cursors were assigned by op() (ChangeSink). */
-  commitLegacy(changes: readonly Change[], j: number, files: Files): void {
-    this.write([...changes], j, files);
-  }
-
-  private write(changes: Change[], j: number, files: Files): Change[] {
+    const changes: Change[] = inputs.map((input) => ({ cursor: String(++this.last), at, origin: this.opts.origin, ...input }));
     for (const c of changes) {
       let seg = this.segments.at(-1);
       const cursor = Number(c.cursor);
@@ -126,11 +114,6 @@ export class JsonlChangeLog implements ChangeLog, ChangeSink, Model {
     this.pending = this.pending.slice(n);
     this.durableCursor = Number(ready[ready.length - 1].change.cursor);
     for (const { change } of ready) for (const l of this.listeners) l(change);
-  }
-
-  /** Builds the change of a legacy store's write; it goes in the same engine.tx as the write. */
-  op(input: ChangeInput): { k: "chg"; c: Change } {
-    return { k: "chg", c: { cursor: String(++this.last), at: this.opts.now().toISOString(), origin: this.opts.origin, ...input } };
   }
 
   async since(cursor: string | undefined, limit: number) {

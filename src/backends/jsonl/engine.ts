@@ -13,9 +13,6 @@
  * of it is stored, anywhere), the file operations they queued are dropped, the model is reloaded
  * from the files and the durable operations, and the journal is cut back to its last durable line;
  * writes resume as soon as that succeeds, without a restart.
- *
- * Transition: stores not yet moved to src/core/ still register "legacy" appliers that change the
- * model when a write is decided and write their own files after it is durable (engine.tx).
  */
 import { join } from "node:path";
 import type { Change, ChangeInput } from "../../domain/changes.js";
@@ -24,17 +21,9 @@ import type { BackendLog } from "../contract.js";
 import { SerialSection, WriteSet } from "../common/section.js";
 import { Applier } from "./applier.js";
 import { nodeDisk, type Disk } from "./disk.js";
-import { FileIO } from "./fileio.js";
-import { Journal, type JournalLine, type Op } from "./journal.js";
+import { Journal, type JournalLine } from "./journal.js";
 import { replayOps } from "./replay.js";
 import { Vfs, type FileOp } from "./vfs.js";
-
-/** Stores of the transition: change memory when a write is decided, write their files once it is durable. */
-export interface Applier_<O extends Op = Op> {
-  memory?(op: O): void;
-  files?(op: O, io: FileIO): Promise<void>;
-}
-export type { Applier_ as LegacyApplier };
 
 /** What a port needs while its writes are applied: where to put the file operations. */
 export interface Files {
@@ -60,7 +49,6 @@ export interface Model {
 /** Records committed changes; the change log implements it. */
 export interface ChangeSink {
   commit(changes: readonly ChangeInput[], at: string, j: number, files: Files): Change[];
-  commitLegacy(changes: readonly Change[], j: number, files: Files): void;
   /** Lines up to `j` are durable. */
   durable(j: number): void;
 }
@@ -84,8 +72,6 @@ export class Engine {
   readonly vfs: Vfs;
   readonly applier: Applier;
   readonly journal: Journal;
-  /** Transition: the file writer of legacy stores. */
-  readonly io = new FileIO();
   private readonly section = new SerialSection();
   private readonly models: Model[] = [];
   private changeSink?: ChangeSink;
@@ -103,12 +89,8 @@ export class Engine {
   writeError?: Error;
   private checkpointing?: Promise<void>;
   private closed = false;
-  /** Transition: a legacy store's memory ran ahead of a failed write; only a restart recovers. */
-  private legacyBroken = false;
-  private readonly legacy = new Map<string, Applier_>();
-  private readonly afterApply: Array<(ops: Op[]) => void> = [];
-  private legacyQueue: Array<{ j: number; ops: Op[] }> = [];
-  private legacyLoop?: Promise<unknown>;
+  /** The model could not be rebuilt after a failed write: nothing can be trusted until a restart. */
+  private broken = false;
 
   constructor(
     readonly dir: string,
@@ -180,7 +162,7 @@ export class Engine {
     const at = this.now().toISOString();
     const result = await fn({ now: at, files: this.files, writes, change: (c) => writes.push(() => changes.push(c)) });
     if (writes.size === 0) return { result, wait: this.observed(epoch), wrote: false };
-    if (this.journal.failure || this.legacyBroken) throw this.journal.unavailable();
+    if (this.journal.failure || this.broken) throw this.journal.unavailable();
     const j = this.journal.reserve();
     this.current = { j, ops: [] };
     try {
@@ -228,7 +210,7 @@ export class Engine {
   /** Waits for a running recovery; fails fast while the journal cannot be written. */
   private async writable(): Promise<void> {
     await this.recovering;
-    if (this.legacyBroken) throw backendUnavailable("a jsonl write failed while a store still held it in memory; restart the daemon to recover");
+    if (this.broken) throw backendUnavailable("the jsonl model could not be reloaded after a failed write; restart the daemon to recover");
     if (this.journal.failure && !(await this.journal.recover())) throw this.journal.unavailable();
   }
 
@@ -236,7 +218,6 @@ export class Engine {
     this.epoch++;
     this.writeError = err;
     this.log?.warn("jsonl journal write failed; unanswered writes fail and the model is reloaded from the files", { error: err.message, code: (err as NodeJS.ErrnoException).code });
-    if (this.legacyQueueAfter(lastDurable)) this.legacyBroken = true;
     this.recovering = this.section
       .run(async () => {
         this.vfs.discardAfter(lastDurable);
@@ -244,7 +225,7 @@ export class Engine {
         this.retryRecover(0);
       })
       .catch((e: unknown) => {
-        this.legacyBroken = true; // the model could not be rebuilt: nothing can be trusted until a restart
+        this.broken = true;
         this.log?.warn("jsonl model could not be reloaded after a failed write; restart the daemon", { error: String(e) });
       })
       .finally(() => {
@@ -276,17 +257,12 @@ export class Engine {
     return true;
   }
 
-  // ---- after durability: files, legacy appliers, checkpoints ----
+  // ---- after durability: files, checkpoints ----
 
   private durable(j: number): void {
     this.writeError = undefined;
     this.changeSink?.durable(j);
     this.scheduleApply();
-    const ready = this.legacyQueue.filter((b) => b.j <= j);
-    if (ready.length > 0) {
-      this.legacyQueue = this.legacyQueue.filter((b) => b.j > j);
-      this.runLegacy(ready);
-    }
     if (this.journal.size >= ROTATE_BYTES && !this.journal.hasOld) this.checkpoint().catch(() => undefined);
   }
 
@@ -295,13 +271,23 @@ export class Engine {
     const delay = this.vfs.queuedBytes >= APPLY_NOW_BYTES ? 0 : this.applyFailures > 0 ? RETRY_MS[Math.min(this.applyFailures - 1, RETRY_MS.length - 1)] : APPLY_DELAY_MS;
     this.applyTimer = setTimeout(() => {
       this.applyTimer = undefined;
-      void this.applyNow();
+      void this.applyPass();
     }, delay);
     this.applyTimer.unref();
   }
 
-  /** Writes every durable file operation to the files now. */
-  applyNow(): Promise<void> {
+  /**
+   * Writes every file operation durable at the time of the call to the files; resolves when they
+   * are written (or the attempt failed: lagError). A pass already running may have started before
+   * the last lines were durable, so it is followed by another.
+   */
+  async applyNow(): Promise<void> {
+    const target = this.journal.durableJ;
+    await this.applyPass();
+    while (this.applier.appliedJ < target && !this.lagError && !this.closed) await this.applyPass();
+  }
+
+  private applyPass(): Promise<void> {
     this.applying ??= (async () => {
       try {
         await this.applier.apply(this.journal.durableJ);
@@ -331,14 +317,9 @@ export class Engine {
         if (!this.journal.hasOld) await this.journal.rotate();
         if (this.journal.failure) throw this.journal.failure;
         const last = this.journal.oldLastJ;
-        await this.settled();
-        while (this.applier.appliedJ < last) {
-          await this.applyNow();
-          if (this.lagError) throw this.lagError;
-          if (this.applier.appliedJ < last) await new Promise((r) => setTimeout(r, 5));
-        }
+        await this.applyNow();
+        if (this.applier.appliedJ < last) throw this.lagError ?? new Error(`jsonl files hold line ${this.applier.appliedJ}, not ${last}`);
         await this.applier.sync();
-        await this.io.sync();
         await this.journal.retireOld();
       } catch (err) {
         this.lagError = err as Error;
@@ -364,7 +345,6 @@ export class Engine {
     await this.applying;
     await this.journal.close();
     await this.applier.close();
-    await this.io.close();
   }
 
   // ---- open ----
@@ -376,95 +356,18 @@ export class Engine {
     return lines;
   }
 
-  /** After the stores loaded: replays legacy ops, syncs everything and starts an empty journal. */
+  /**
+   * After the models loaded: starts an empty journal. A journal line with `l` ops was written by a
+   * version whose stores still applied their own writes; this version cannot apply them.
+   */
   async finishOpen(lines: JournalLine[]): Promise<void> {
-    for (const line of lines) {
-      const ops = line.l ?? [];
-      for (const op of ops) this.legacyApplier(op).memory?.(op);
-      for (const op of ops) await this.legacyApplier(op).files?.(op, this.io);
-      await this.io.flush();
-      for (const l of this.afterApply) l(ops);
+    const old = lines.find((line) => (line.l ?? []).length > 0);
+    if (old) {
+      throw backendUnavailable(
+        `the jsonl journal holds writes (line ${old.j}) in a format of an earlier agentstate; start that version once and stop it cleanly, which applies them, then this one`,
+      );
     }
-    await this.io.sync();
     await this.journal.reset();
     await this.disk.syncDir(this.dir);
-  }
-
-  // ---- transition: stores that still decide in the backend ----
-
-  register<O extends Op>(kind: string, applier: Applier_<O>): void {
-    if (this.legacy.has(kind)) throw new Error(`op kind ${kind} registered twice`);
-    this.legacy.set(kind, applier);
-  }
-
-  onApplied(listener: (ops: Op[]) => void): void {
-    this.afterApply.push(listener);
-  }
-
-  /** A legacy store's write: memory now, journaled, files after it is durable. */
-  tx(ops: Op[]): Promise<void> {
-    if (this.journal.failure || this.legacyBroken || this.recovering) return Promise.reject(this.journal.unavailable());
-    const changes: Change[] = [];
-    const legacy: Op[] = [];
-    for (const op of ops) {
-      if (op.k === "chg") changes.push((op as Op & { c: Change }).c);
-      else {
-        this.legacyApplier(op).memory?.(op);
-        legacy.push(op);
-      }
-    }
-    const j = this.journal.reserve();
-    this.current = { j, ops: [] };
-    try {
-      this.changeSink?.commitLegacy(changes, j, this.files);
-    } finally {
-      const line: Omit<JournalLine, "j"> = { w: this.current.ops, l: legacy };
-      this.current = undefined;
-      this.journal.submit(j, line);
-    }
-    if (legacy.length > 0) this.legacyQueue.push({ j, ops: legacy });
-    // Answered once its files are written too, as these stores always were (their compactions rely on it).
-    return this.journal.durable(j).then(() => this.settled());
-  }
-
-  private legacyQueueAfter(j: number): boolean {
-    return this.legacyQueue.some((b) => b.j > j);
-  }
-
-  /** Applies durable legacy batches in order, one at a time, after any exclusive section queued before them. */
-  private runLegacy(batches: Array<{ j: number; ops: Op[] }>): void {
-    void this.chainLegacy(async () => {
-      const ops = batches.flatMap((b) => b.ops);
-      try {
-        for (const op of ops) await this.legacyApplier(op).files?.(op, this.io);
-        await this.io.flush();
-      } catch (err) {
-        this.legacyBroken = true;
-        this.log?.warn("jsonl: a store's files could not be written; restart the daemon", { error: String(err) });
-      }
-      for (const l of this.afterApply) l(ops);
-    });
-  }
-
-  /** Runs `fn` after every legacy step queued before it; at once (synchronously up to its first await) when none is. */
-  private chainLegacy(fn: () => Promise<void>): Promise<void> {
-    const run = this.legacyLoop ? this.legacyLoop.then(fn) : fn();
-    const tail = run.catch(() => undefined).finally(() => {
-      if (this.legacyLoop === tail) this.legacyLoop = undefined;
-    });
-    this.legacyLoop = tail;
-    return run;
-  }
-
-  /** Resolves once every legacy write acknowledged before this call is in its files (read-your-writes). */
-  async settled(): Promise<void> {
-    await this.legacyLoop;
-  }
-
-
-  private legacyApplier(op: Op): Applier_ {
-    const a = this.legacy.get(op.k);
-    if (!a) throw new Error(`journal holds an op of unknown kind ${JSON.stringify(op.k)}`);
-    return a;
   }
 }

@@ -17,12 +17,10 @@ import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
 import type { FileOp } from "./vfs.js";
 import { Cohort } from "../common/cohort.js";
 
-/** An op of a store that still applies its own writes (transition; see engine.ts). */
-export interface Op {
-  k: string;
-}
-
-/** One unit of work as journaled: its file ops, and (transition) ops of stores that apply their own. */
+/**
+ * One unit of work as journaled: its file ops. `l` held ops of stores that applied their own writes
+ * in earlier versions; a journal that still has them is refused at open (engine.ts finishOpen).
+ */
 export interface JournalLine {
   j: number;
   w?: FileOp[];

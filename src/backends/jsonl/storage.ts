@@ -29,7 +29,6 @@ import { JsonlJobsPort } from "./jobs.js";
 import { JsonlLedgerPort } from "./ledger.js";
 import { JsonlPlansPort } from "./plans.js";
 import type { Disk } from "./disk.js";
-import type { JsonlDomain } from "./domain.js";
 import { Engine } from "./engine.js";
 
 export interface JsonlOptions extends BackendOptions {
@@ -54,8 +53,6 @@ export class JsonlStorage implements Storage {
     changesets: JsonlChangesetsPort;
     ledger: JsonlLedgerPort;
   };
-  /** Stores that still decide in the backend (transition), opened and closed with it. */
-  legacy: JsonlDomain[] = [];
   private lock?: Lock;
   private opened?: Promise<void>;
   private closed?: Promise<void>;
@@ -133,9 +130,7 @@ export class JsonlStorage implements Storage {
     const lines = await this.engine.openJournal();
     await this.changes.load();
     for (const model of Object.values(this.ports)) await model.load();
-    for (const d of this.legacy) await d.load();
     await this.engine.finishOpen(lines);
-    for (const d of this.legacy) await d.afterReplay?.();
     await this.ports.plans.start();
   }
 
@@ -150,7 +145,6 @@ export class JsonlStorage implements Storage {
     this.closed ??= (async () => {
       await this.opened?.catch(() => undefined);
       await this.ports.plans.stop();
-      for (const d of [...this.legacy].reverse()) await d.beforeClose?.();
       if (this.opened) await this.engine.flushAll().catch((err: unknown) => this.opts.log?.warn("jsonl: could not write every file at close; the journal keeps the writes for the next open", { error: String(err) }));
       await this.engine.close();
       await this.lock?.release();
@@ -163,7 +157,7 @@ export class JsonlStorage implements Storage {
     const e = this.engine;
     const writable = await e.probeWrites();
     const refused = e.writeError ?? e.journal.failure;
-    const warnings = [...this.ports.jobs.edits.warnings(), ...this.ports.plans.warnings(), ...this.ports.ledger.warnings(), ...this.legacy.flatMap((d) => d.warnings?.() ?? [])];
+    const warnings = [...this.ports.jobs.edits.warnings(), ...this.ports.plans.warnings(), ...this.ports.ledger.warnings()];
     if (e.lagError) warnings.push(`files are behind the journal: ${e.lagError.message}`);
     const code = refused && "code" in refused ? String(refused.code) : undefined;
     return {

@@ -9,7 +9,6 @@ import { RedisUnits } from "./storage.js";
 import { RedisClient } from "./client.js";
 import { RedisChangeLog } from "./changes.js";
 import { Keys } from "./keys.js";
-import { Writer } from "./write.js";
 
 export interface RedisOptions extends BackendOptions {
   url: string;
@@ -24,7 +23,6 @@ export class RedisStorage implements Storage {
   readonly client: RedisClient;
   readonly keys: Keys;
   readonly changes: RedisChangeLog;
-  readonly writer: Writer;
   private readonly units: RedisUnits;
   private opened?: Promise<void>;
   private closed?: Promise<void>;
@@ -34,7 +32,6 @@ export class RedisStorage implements Storage {
     this.client = new RedisClient(opts.url, opts.log);
     this.keys = new Keys(opts.prefix ?? "agentstate:");
     const maxlen = opts.streamMaxLen ?? 1_000_000;
-    this.writer = new Writer(this.client, opts, this.keys.changes, maxlen, this.keys.meta);
     this.units = new RedisUnits(this.client, this.keys, opts, maxlen);
     this.changes = new RedisChangeLog(this.client, this.keys);
   }

@@ -89,9 +89,18 @@ export class RedisJobsPort implements JobsReadPort, JobsWritePort {
     });
   }
 
+  /**
+   * Inside a unit an absent run id is guarded as absent: "this id is free" is a decision (trigger,
+   * fireSlot, restore), and a run of another job — whose guard does not cover it — could take it.
+   */
   async jobOfRun(runId: string) {
-    const raw = await this.client.call((r) => r.get(this.k.run(runId)));
-    return raw === null ? undefined : (JSON.parse(raw) as Run).jobId;
+    const key = this.k.run(runId);
+    const raw = await this.client.call((r) => r.get(key));
+    if (raw === null) {
+      this.unit?.guardAbsent(key);
+      return undefined;
+    }
+    return (JSON.parse(raw) as Run).jobId;
   }
 
   async run(id: string) {
