@@ -4,25 +4,11 @@
  * the CLI or the server, and error text that says what is wrong.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, describe, test } from "node:test";
-import { runCli } from "../../src/client/cli/main.js";
+import { describe, test } from "node:test";
 import { RpcCallError } from "../../src/client/index.js";
 import { startTestDaemon } from "../helpers/daemon.js";
+import { cli } from "../helpers/cli.js";
 
-const configHome = mkdtempSync(join(tmpdir(), "agentstate-cli-config-"));
-after(() => rmSync(configHome, { recursive: true, force: true }));
-for (const key of Object.keys(process.env)) if (key.startsWith("AGENTSTATE_")) delete process.env[key];
-process.env.XDG_CONFIG_HOME = configHome;
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const json = <T>(r: { out: string }): T => JSON.parse(r.out) as T;
 type Page = { items: { id: string }[]; nextCursor: string | null };

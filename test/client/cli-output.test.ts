@@ -3,26 +3,12 @@
  * escaped, never written to the terminal; JSON stays exact. Columns align by display width.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, describe, test } from "node:test";
-import { runCli } from "../../src/client/cli/main.js";
+import { describe, test } from "node:test";
 import { escapeControls, formatTable } from "../../src/client/cli/output.js";
 import { displayWidth, truncateToWidth } from "../../src/client/cli/width.js";
 import { startTestDaemon } from "../helpers/daemon.js";
+import { cli } from "../helpers/cli.js";
 
-const configHome = mkdtempSync(join(tmpdir(), "agentstate-cli-config-"));
-after(() => rmSync(configHome, { recursive: true, force: true }));
-for (const key of Object.keys(process.env)) if (key.startsWith("AGENTSTATE_")) delete process.env[key];
-process.env.XDG_CONFIG_HOME = configHome;
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 const EVIL = "\x1b[2J\x1b]0;pwned\x07";
  

@@ -4,27 +4,15 @@
  * runs wait with nobody claiming them; the README's first job is one that runs.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
-import { runCli } from "../../src/client/cli/main.js";
+import { describe, test } from "node:test";
 import { SchedulerStats, schedulerHealth } from "../../src/daemon/scheduler/health.js";
 import { WAIT_WARN_MS, WaitingRuns } from "../../src/daemon/scheduler/waiting.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import { ROOT } from "../helpers/spawn.js";
+import { cli } from "../helpers/cli.js";
 
-const configHome = mkdtempSync(join(tmpdir(), "agentstate-cli-config-"));
-after(() => rmSync(configHome, { recursive: true, force: true }));
-for (const key of Object.keys(process.env)) if (key.startsWith("AGENTSTATE_")) delete process.env[key];
-process.env.XDG_CONFIG_HOME = configHome;
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 describe("event jobs and their runs", () => {
   test("jobs add of an event job warns that its runs wait for a worker; an exec job does not", async (t) => {

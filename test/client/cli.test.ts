@@ -3,29 +3,16 @@
  * where the process exit code itself or autostart is the point.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, test, type TestContext } from "node:test";
-import { runCli } from "../../src/client/cli/main.js";
+import { describe, test, type TestContext } from "node:test";
 import { connect } from "../../src/client/index.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import { RawSocket } from "../helpers/raw.js";
 import { CLI_BIN, hermeticEnv, runNode } from "../helpers/spawn.js";
 import { tempDir } from "../helpers/tmp.js";
+import { cli } from "../helpers/cli.js";
 
-// runCli resolves its configuration from process.env: keep the developer's settings out of it.
-const configHome = mkdtempSync(join(tmpdir(), "agentstate-cli-config-"));
-after(() => rmSync(configHome, { recursive: true, force: true }));
-for (const key of Object.keys(process.env)) if (key.startsWith("AGENTSTATE_")) delete process.env[key];
-process.env.XDG_CONFIG_HOME = configHome;
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 /** A socket path in a fresh directory where nothing listens. */
 const nowhere = (t: TestContext) => join(tempDir(t), "run", "agentstate.sock");

@@ -7,29 +7,14 @@
 import { randomUUID } from "node:crypto";
 import { RUN_STATUSES, type Job, type Run } from "../../domain/jobs.js";
 import type { JobsReadPort, JobsWritePort, RunFilter, RunKey } from "../contract.js";
-import type { Command, RedisClient } from "./client.js";
-import { lexId, lexMember, type Keys } from "./keys.js";
-import type { RedisUnit } from "./unit.js";
+import type { Command } from "./client.js";
+import { lexId, lexMember } from "./keys.js";
+import { RedisPort } from "./port.js";
 
 const member = (r: Run) => lexMember(r.scheduledFor, r.id);
 const PAGE = 200;
 
-export class RedisJobsPort implements JobsReadPort, JobsWritePort {
-  /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
-  constructor(
-    private readonly client: RedisClient,
-    private readonly k: Keys,
-    private readonly unit?: RedisUnit,
-  ) {}
-
-  private get writes(): RedisUnit {
-    if (!this.unit) throw new Error("a write through a read-only redis port");
-    return this.unit;
-  }
-
-  private get(key: string): Promise<string | null> {
-    return this.unit ? this.unit.guarded(key) : this.client.call((r) => r.get(key));
-  }
+export class RedisJobsPort extends RedisPort implements JobsReadPort, JobsWritePort {
 
   /**
    * Records named by the members of a lex index, in index order from `from` (exclusive form
