@@ -28,7 +28,8 @@ async function measure(engine: Engine, args: string[]): Promise<BenchResult> {
   const daemon = await startBenchDaemon(args);
   const client = await connect({ socket: daemon.socket, timeoutMs: 120_000 });
   try {
-    const sessionId = `p5-${engine}`;
+    // Unique per run: with --baseline both sides share one throwaway Postgres and Redis.
+    const sessionId = `p5-${engine}-${Date.now().toString(36)}`;
     const loadStart = performance.now();
     for (let i = 0; i < MESSAGES; i += BATCH) {
       await client.messages.append({ sessionId, messages: benchMessages(i, BATCH), createSession: i === 0 });
