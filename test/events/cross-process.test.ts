@@ -38,6 +38,9 @@ test("a hand edit of a jsonl plan file reaches a subscriber", async (t) => {
   await c.plans.save({ id: "p1", title: "First", body: "one\n" });
   const sub = await collect(c, ["plans:p1"]);
   const file = join(d.config.dataDir, "plans", "p1.md");
+  // The files follow the journal within moments (docs/jsonl-layout.md): wait for the plan's, as a person would.
+  const deadline = Date.now() + 2000;
+  while (!(await fs.stat(file).catch(() => undefined)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   const text = await fs.readFile(file, "utf8");
   await fs.writeFile(file, text.replace("one\n", "edited by hand\n"));
   const [got] = await sub.waitForChanges(1, 5000);
