@@ -160,6 +160,7 @@ test("ledger cli: a bad --by is a usage error (exit 2) without a round trip", as
   assert.equal(await runCli(["ledger", "summary", "--by", "model,week", "--socket", d.socket], sink), 2);
   assert.match(io.stderr, /unknown dimension "week"/);
   const { io: io2, sink: sink2 } = capture();
-  assert.equal(await runCli(["ledger", "summary", "--tz", "Nowhere/Land", "--socket", d.socket, "--no-autostart"], sink2), 1);
+  // The server refuses the zone (INVALID_PARAMS): bad input exits 2 whoever rejects it (issue 19, item 8).
+  assert.equal(await runCli(["ledger", "summary", "--tz", "Nowhere/Land", "--socket", d.socket, "--no-autostart"], sink2), 2);
   assert.match(io2.stderr, /INVALID_PARAMS/);
 });
