@@ -9,6 +9,7 @@ import { parseJobFile, serializeJob } from "../../src/backends/jsonl/job-file.js
 import type { Job } from "../../src/domain/jobs.js";
 import { jobInput } from "../conformance/jobs.js";
 import { TestClock } from "../helpers/clock.js";
+import { FaultyDisk } from "../helpers/faulty-disk.js";
 
 const root = mkdtempSync(join(tmpdir(), "jsonl-jobs-watch-"));
 process.on("exit", () => rmSync(root, { recursive: true, force: true }));
@@ -189,4 +190,22 @@ test("jobs watch: store writes are not echoed back; an edit while stopped become
   const e = await b2.jobs.getJob("e");
   assert.deepEqual([e.schedule, e.version, e.nextRunAt, e.lastStatus], [{ cron: "0 8 * * *" }, 3, "2026-03-02T08:00:00.000Z", "missed"]);
   assert.deepEqual((await changes(b2)).slice(-1), ["job.saved e 3"]);
+});
+
+test("jobs watch: a hand deletion made while the disk refuses writes lands once it accepts them again", async (t) => {
+  const dir = join(root, `d${++n}`);
+  const disk = new FaultyDisk();
+  const b = new JsonlBackend({ dataDir: dir, origin: "watch-test", now: new TestClock().now, disk, log: { warn: () => {}, info: () => {} } });
+  await b.open();
+  t.after(() => b.close());
+  await b.jobs.saveJob(jobInput("doomed"));
+  await b.engine.applyNow();
+  // The disk fills up: a journal write fails, so writes are refused until it has room again.
+  disk.fail({ op: "write", path: /journal/, code: "ENOSPC" });
+  await assert.rejects(b.jobs.saveJob(jobInput("other")), { code: "BACKEND_UNAVAILABLE" });
+  await fs.rm(join(dir, "schedules", "doomed.yaml"));
+  await new Promise((r) => setTimeout(r, 1500)); // the watcher saw the deletion and was refused
+  assert.equal((await b.jobs.getJob("doomed")).id, "doomed", "not deleted while writes are refused");
+  disk.clear();
+  await eventually(async () => assert.rejects(b.jobs.getJob("doomed"), { code: "NOT_FOUND" }), 5000);
 });

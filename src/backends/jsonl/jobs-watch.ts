@@ -6,7 +6,7 @@
  * person's file is not rewritten. A deleted file deletes the job (the core's deleteJob). A file that
  * does not parse or validate is a warning until fixed, and the last good version stays in effect.
  */
-import { isAgentStateError } from "../../domain/errors.js";
+import { isAgentStateError, isBackendUnavailable } from "../../domain/errors.js";
 import type { BackendLog, Storage } from "../contract.js";
 import { buildJob } from "../../core/job-rules.js";
 import { hashText, idForFile } from "./hand-edited.js";
@@ -15,8 +15,11 @@ import { SCHEDULES, YAML, type JsonlJobsPort } from "./jobs.js";
 import { DirWatcher } from "./plans-watch.js";
 import type { Vfs } from "./vfs.js";
 
+const RETRY_MS = 1000;
+
 export class JobsWatch {
   private readonly watcher: DirWatcher;
+  private stopped = false;
 
   constructor(
     private readonly storage: Storage,
@@ -38,18 +41,31 @@ export class JobsWatch {
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     return this.watcher.stop();
   }
 
-  /** Brings the store in line with what `schedules/<name>` now holds. */
+  /**
+   * Brings the store in line with what `schedules/<name>` now holds. When the storage refuses the
+   * write (a full disk), it is tried again every second until it lands: the file will not change
+   * again by itself, so no new watch event would bring the edit or deletion back.
+   */
   private async reconcile(name: string): Promise<void> {
+    try {
+      await this.reconcileOnce(name);
+    } catch (err) {
+      if (!isBackendUnavailable(err) || this.stopped) throw err;
+      setTimeout(() => void this.reconcile(name).catch(() => undefined), RETRY_MS).unref();
+    }
+  }
+
+  private async reconcileOnce(name: string): Promise<void> {
     const { edits, names } = this.port;
     const text = (await this.vfs.readAll(`${SCHEDULES}/${name}`))?.toString("utf8");
     if (text === undefined) {
       edits.clear(name);
       const id = names.get(name);
       if (id === undefined) return;
-      names.delete(name);
       // The core's deleteJob, except that the file is gone already.
       await this.storage.write(async (u) => {
         const job = await u.jobs.job(id);
@@ -76,6 +92,7 @@ export class JobsWatch {
         u.change({ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { created: !existing } });
       });
     } catch (err) {
+      if (isBackendUnavailable(err)) throw err;
       if (!(err instanceof JobFileError) && !isAgentStateError(err)) throw err;
       edits.warn(name, err.message);
       return;

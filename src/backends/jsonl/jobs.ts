@@ -179,6 +179,7 @@ export class JsonlJobsPort extends MemoryJobsPort implements Model {
     super.deleteJob(job, runs);
     this.n++;
     this.edits.forget(job.id);
+    this.names.delete(yamlName(job.id));
     if (!fileGone && this.vfs.exists(yamlPath(job.id))) this.files.remove(yamlPath(job.id));
     if (this.vfs.exists(runsPath(job.id))) this.files.remove(runsPath(job.id));
     this.counts.delete(runsPath(job.id));
