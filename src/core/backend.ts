@@ -61,15 +61,15 @@ export abstract class CoreBackend implements Backend {
     return this.storage.changes;
   }
 
-  open(): Promise<void> {
+  async open(): Promise<void> {
     return this.storage.open();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     return this.storage.close();
   }
 
-  probe(): Promise<BackendProbe> {
+  async probe(): Promise<BackendProbe> {
     return this.storage.probe();
   }
 }

@@ -38,7 +38,7 @@ async function allOfPlan<T>(list: (after: PlanItemKey | undefined, limit: number
 export class CoreChangesets implements ChangesetStore {
   constructor(private readonly storage: Storage) {}
 
-  start(input: { id: string; planId: string }): Promise<ChangeSet> {
+  async start(input: { id: string; planId: string }): Promise<ChangeSet> {
     return this.storage.write(async (u) => {
       if (await u.changesets.changeset(input.id)) throw conflict(`changeset ${JSON.stringify(input.id)} already exists`, { id: input.id });
       const cs = newChangeset(input, u.now);
@@ -48,7 +48,7 @@ export class CoreChangesets implements ChangesetStore {
     });
   }
 
-  get(id: string): Promise<ChangeSetWithEntries> {
+  async get(id: string): Promise<ChangeSetWithEntries> {
     return this.storage.read(async (r) => {
       const found = await r.changesets.changesetWithEntries(id);
       if (!found) throw notFound("changeset", id);
@@ -56,7 +56,7 @@ export class CoreChangesets implements ChangesetStore {
     });
   }
 
-  record(changesetId: string, entries: NewEntry[]): Promise<RecordResult> {
+  async record(changesetId: string, entries: NewEntry[]): Promise<RecordResult> {
     return this.storage.write(async (u) => {
       const cs = await mustGet(u.changesets, changesetId);
       checkOpen(cs);
@@ -70,7 +70,7 @@ export class CoreChangesets implements ChangesetStore {
     });
   }
 
-  listForPlan(q: PlanPageQuery): Promise<Page<ChangeSet>> {
+  async listForPlan(q: PlanPageQuery): Promise<Page<ChangeSet>> {
     return this.storage.read(async (r) => {
       const from = after(q.cursor);
       const page = pageOf(await r.changesets.changesetsOfPlan(q.planId, from, q.limit + 1), q.limit, changesetKey);
@@ -78,7 +78,7 @@ export class CoreChangesets implements ChangesetStore {
     });
   }
 
-  setStatus(id: string, status: ChangeSetStatus): Promise<ChangeSet> {
+  async setStatus(id: string, status: ChangeSetStatus): Promise<ChangeSet> {
     return this.storage.write(async (u) => {
       const cs = await mustGet(u.changesets, id);
       if (!checkTransition(cs, status)) return publicChangeset(cs);
@@ -90,7 +90,7 @@ export class CoreChangesets implements ChangesetStore {
   }
 
   /** Entries are dense from 1 and never removed singly, so a changeset's lastSeq is how many it has. */
-  deleteForPlan(planId: string): Promise<{ changesets: number; entries: number }> {
+  async deleteForPlan(planId: string): Promise<{ changesets: number; entries: number }> {
     return this.storage.write(async (u) => {
       const doomed = await allOfPlan((a, n) => u.changesets.changesetsOfPlan(planId, a, n), changesetKey);
       let entries = 0;
@@ -103,7 +103,7 @@ export class CoreChangesets implements ChangesetStore {
     });
   }
 
-  saveInvocation(input: InvocationInput): Promise<ToolInvocation> {
+  async saveInvocation(input: InvocationInput): Promise<ToolInvocation> {
     return this.storage.write(async (u) => {
       const existing = await u.changesets.invocation(input.id);
       const inv = buildInvocation(structuredClone(input), existing, u.now);
@@ -113,7 +113,7 @@ export class CoreChangesets implements ChangesetStore {
     });
   }
 
-  getInvocation(id: string): Promise<ToolInvocation> {
+  async getInvocation(id: string): Promise<ToolInvocation> {
     return this.storage.read(async (r) => {
       const inv = await r.changesets.invocation(id);
       if (!inv) throw notFound("invocation", id);
@@ -121,11 +121,11 @@ export class CoreChangesets implements ChangesetStore {
     });
   }
 
-  listInvocationsForPlan(q: PlanPageQuery): Promise<Page<ToolInvocation>> {
+  async listInvocationsForPlan(q: PlanPageQuery): Promise<Page<ToolInvocation>> {
     return this.storage.read(async (r) => pageOf(await r.changesets.invocationsOfPlan(q.planId, after(q.cursor), q.limit + 1), q.limit, invocationKey));
   }
 
-  deleteInvocationsForPlan(planId: string): Promise<{ invocations: number }> {
+  async deleteInvocationsForPlan(planId: string): Promise<{ invocations: number }> {
     return this.storage.write(async (u) => {
       const doomed = await allOfPlan((a, n) => u.changesets.invocationsOfPlan(planId, a, n), invocationKey);
       for (const inv of doomed) {
@@ -137,7 +137,7 @@ export class CoreChangesets implements ChangesetStore {
   }
 
   /** The restore path (RestoreStore.changeset): the changeset as given, replacing a stored one and its entries. */
-  restoreChangeset(changeset: ChangeSet, entries: ChangeEntry[]): Promise<void> {
+  async restoreChangeset(changeset: ChangeSet, entries: ChangeEntry[]): Promise<void> {
     return this.storage.write(async (u) => {
       const next = restoredChangeset(changeset, entries);
       const stored = await u.changesets.changeset(changeset.id);
@@ -149,7 +149,7 @@ export class CoreChangesets implements ChangesetStore {
   }
 
   /** The restore path (RestoreStore.invocation): the invocation as given, replacing a stored one (of any plan). */
-  restoreInvocation(invocation: ToolInvocation): Promise<void> {
+  async restoreInvocation(invocation: ToolInvocation): Promise<void> {
     return this.storage.write(async (u) => {
       const stored = await u.changesets.invocation(invocation.id);
       if (stored && stored.planId !== invocation.planId) u.changesets.deleteInvocation(stored);

@@ -24,7 +24,7 @@ async function tuple(r: CheckpointsReadPort, rec: CheckpointRecord): Promise<Che
 export class CoreCheckpoints implements CheckpointStore {
   constructor(private readonly storage: Storage) {}
 
-  putCheckpoint(input: CheckpointPutInput): Promise<CheckpointPutResult> {
+  async putCheckpoint(input: CheckpointPutInput): Promise<CheckpointPutResult> {
     return this.storage.write(async (u) => {
       const c = u.checkpoints;
       const key = keyOf(input);
@@ -51,7 +51,7 @@ export class CoreCheckpoints implements CheckpointStore {
     });
   }
 
-  putWrites(input: PutWritesInput): Promise<{ stored: number }> {
+  async putWrites(input: PutWritesInput): Promise<{ stored: number }> {
     return this.storage.write(async (u) => {
       const c = u.checkpoints;
       const key = keyOf(input);
@@ -66,7 +66,7 @@ export class CoreCheckpoints implements CheckpointStore {
     });
   }
 
-  getCheckpoint(k: ThreadKey & { id?: string }): Promise<CheckpointTuple | null> {
+  async getCheckpoint(k: ThreadKey & { id?: string }): Promise<CheckpointTuple | null> {
     return this.storage.read(async (r) => {
       const key = keyOf(k);
       const rec = k.id !== undefined ? await r.checkpoints.checkpoint(key, k.id) : (await r.checkpoints.listCheckpoints(key, undefined, 1))[0];
@@ -99,7 +99,7 @@ export class CoreCheckpoints implements CheckpointStore {
     });
   }
 
-  deleteThread(scope: string, threadId: string): Promise<{ deleted: number }> {
+  async deleteThread(scope: string, threadId: string): Promise<{ deleted: number }> {
     return this.storage.write(async (u) => {
       const size = await u.checkpoints.threadSize(scope, threadId);
       if (size.empty) return { deleted: 0 };

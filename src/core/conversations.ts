@@ -59,7 +59,7 @@ function created(u: UnitOfWork, input: SessionCreate & { id: string }, data?: Re
 export class CoreConversations implements ConversationStore {
   constructor(private readonly storage: Storage) {}
 
-  createSession(input: SessionCreate & { id: string }): Promise<Session> {
+  async createSession(input: SessionCreate & { id: string }): Promise<Session> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       if (await c.session(input.id)) throw conflict(`session ${JSON.stringify(input.id)} already exists`, { id: input.id });
@@ -70,11 +70,11 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  getSession(id: string): Promise<Session> {
+  async getSession(id: string): Promise<Session> {
     return this.storage.read((r) => mustGet(r.conversations, id));
   }
 
-  getSessionByAlias(alias: string): Promise<Session> {
+  async getSessionByAlias(alias: string): Promise<Session> {
     return this.storage.read(async (r) => {
       const id = await r.conversations.sessionIdByAlias(alias);
       const s = id === undefined ? undefined : await r.conversations.session(id);
@@ -83,14 +83,14 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  listSessions(q: ListSessionsParams & PageQuery): Promise<Page<Session>> {
+  async listSessions(q: ListSessionsParams & PageQuery): Promise<Page<Session>> {
     const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2, ["string", "string"]) as [string, string]);
     return this.storage.read(async (r) =>
       pageOf(await r.conversations.listSessions({ groupId: q.groupId, tag: q.tag }, after, q.limit + 1), q.limit, sessionSortKey),
     );
   }
 
-  updateSession(patch: SessionPatch): Promise<Session> {
+  async updateSession(patch: SessionPatch): Promise<Session> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       const s = await mustGet(c, patch.id);
@@ -103,7 +103,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  deleteSession(id: string, expectedVersion?: number): Promise<void> {
+  async deleteSession(id: string, expectedVersion?: number): Promise<void> {
     return this.storage.write(async (u) => {
       const s = await mustGet(u.conversations, id);
       checkVersion("session", s, expectedVersion);
@@ -112,7 +112,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  append(input: AppendInput): Promise<AppendResult> {
+  async append(input: AppendInput): Promise<AppendResult> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       // The session first: on SQL that read takes the row lock every append of the session queues on,
@@ -142,7 +142,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  listMessages(q: ListMessagesQuery): Promise<Page<Message>> {
+  async listMessages(q: ListMessagesQuery): Promise<Page<Message>> {
     return this.storage.read(async (r) => {
       const c = r.conversations;
       const s = await mustGet(c, q.sessionId);
@@ -154,7 +154,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  pop(sessionId: string, expectedLastSeq?: number): Promise<Message | null> {
+  async pop(sessionId: string, expectedLastSeq?: number): Promise<Message | null> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       const s = await mustGet(c, sessionId);
@@ -170,7 +170,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  truncate(id: string, keepLast: number, expectedVersion?: number): Promise<Session> {
+  async truncate(id: string, keepLast: number, expectedVersion?: number): Promise<Session> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       const s = await mustGet(c, id);
@@ -183,7 +183,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  replaceHistory(id: string, messages: MessageInput[], expectedVersion?: number): Promise<Session> {
+  async replaceHistory(id: string, messages: MessageInput[], expectedVersion?: number): Promise<Session> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       const s = await mustGet(c, id);
@@ -200,7 +200,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  compact(id: string): Promise<{ removed: number; session: Session }> {
+  async compact(id: string): Promise<{ removed: number; session: Session }> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       const s = await mustGet(c, id);
@@ -213,7 +213,7 @@ export class CoreConversations implements ConversationStore {
     });
   }
 
-  fork(input: { id: string; newId: string; uptoSeq?: number; title?: string }): Promise<Session> {
+  async fork(input: { id: string; newId: string; uptoSeq?: number; title?: string }): Promise<Session> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       const s = await mustGet(c, input.id);
@@ -240,7 +240,7 @@ export class CoreConversations implements ConversationStore {
   }
 
   /** The restore path for sessions (see RestoreStore.session). */
-  restoreSession(session: Session, messages: Message[]): Promise<void> {
+  async restoreSession(session: Session, messages: Message[]): Promise<void> {
     checkRestoredMessages(session, messages, 0);
     return this.storage.write(async (u) => {
       const c = u.conversations;
@@ -254,7 +254,7 @@ export class CoreConversations implements ConversationStore {
   }
 
   /** More messages of a restored session; seqs already stored are skipped, so a resumed restore is harmless. */
-  restoreMessages(sessionId: string, messages: Message[]): Promise<void> {
+  async restoreMessages(sessionId: string, messages: Message[]): Promise<void> {
     return this.storage.write(async (u) => {
       const c = u.conversations;
       const s = await mustGet(c, sessionId);

@@ -18,7 +18,7 @@ function saved(u: UnitOfWork, group: Group, prev: Group | undefined, data?: Reco
 export class CoreGroups implements GroupStore {
   constructor(private readonly storage: Storage) {}
 
-  getGroup(id: string): Promise<Group> {
+  async getGroup(id: string): Promise<Group> {
     return this.storage.read(async (r) => {
       const g = await r.groups.group(id);
       if (!g) throw notFound("group", id);
@@ -26,7 +26,7 @@ export class CoreGroups implements GroupStore {
     });
   }
 
-  putGroup(input: GroupPut & { id: string }): Promise<Group> {
+  async putGroup(input: GroupPut & { id: string }): Promise<Group> {
     return this.storage.write(async (u) => {
       const existing = await u.groups.group(input.id);
       const next = putGroupRecord(existing, structuredClone(input), u.now);
@@ -39,7 +39,7 @@ export class CoreGroups implements GroupStore {
     return this.storage.read(async (r) => pageOf(await r.groups.listGroups(after, q.limit + 1), q.limit, (g) => [g.id]));
   }
 
-  deleteGroup(id: string, expectedVersion?: number): Promise<void> {
+  async deleteGroup(id: string, expectedVersion?: number): Promise<void> {
     return this.storage.write(async (u) => {
       const g = await u.groups.group(id);
       if (!g) throw notFound("group", id);
@@ -49,7 +49,7 @@ export class CoreGroups implements GroupStore {
     });
   }
 
-  rollover(input: GroupRollover): Promise<Group> {
+  async rollover(input: GroupRollover): Promise<Group> {
     return this.storage.write(async (u) => {
       const existing = await u.groups.group(input.id);
       if (!existing && !input.createGroup) throw notFound("group", input.id);

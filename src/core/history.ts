@@ -22,7 +22,7 @@ export class CoreHistory implements HistoryStore {
     if (head.lastSeq > this.keep) u.history.dropHistoryThrough(head.lastSeq - this.keep);
   }
 
-  append(inputs: HistoryEntryInput[], idempotencyKey?: string): Promise<HistoryAppendResult> {
+  async append(inputs: HistoryEntryInput[], idempotencyKey?: string): Promise<HistoryAppendResult> {
     return this.storage.write(async (u) => {
       const h = u.history;
       // The head first: it locks (SQL) or guards (Redis) the log, so a concurrent append with the

@@ -88,7 +88,7 @@ export class CoreJobs implements JobStore {
     return requested === "pending" && job.noOverlap && (await j.unfinishedRuns(job.id, 1)).length > 0 ? "skipped" : requested;
   }
 
-  saveJob(input: JobInput): Promise<Job> {
+  async saveJob(input: JobInput): Promise<Job> {
     return this.storage.write(async (u) => {
       const existing = await u.jobs.job(input.id);
       const job = buildJob(existing, structuredClone(input), new Date(u.now));
@@ -98,7 +98,7 @@ export class CoreJobs implements JobStore {
     });
   }
 
-  getJob(id: string): Promise<Job> {
+  async getJob(id: string): Promise<Job> {
     return this.storage.read((r) => mustJob(r.jobs, id));
   }
 
@@ -107,7 +107,7 @@ export class CoreJobs implements JobStore {
     return this.storage.read(async (r) => pageOf(await r.jobs.listJobs(q.enabled, after, q.limit + 1), q.limit, (j) => [j.id]));
   }
 
-  deleteJob(id: string, expectedVersion?: number): Promise<void> {
+  async deleteJob(id: string, expectedVersion?: number): Promise<void> {
     return this.storage.write(async (u) => {
       const job = await mustJob(u.jobs, id);
       checkVersion("job", job, expectedVersion);
@@ -117,7 +117,7 @@ export class CoreJobs implements JobStore {
     });
   }
 
-  triggerJob(jobId: string, runId: string): Promise<Run> {
+  async triggerJob(jobId: string, runId: string): Promise<Run> {
     return this.storage.write(async (u) => {
       const job = await mustJob(u.jobs, jobId);
       if ((await u.jobs.jobOfRun(runId)) !== undefined) throw conflict(`run ${JSON.stringify(runId)} already exists`, { id: runId });
@@ -128,7 +128,7 @@ export class CoreJobs implements JobStore {
     });
   }
 
-  getRun(id: string): Promise<Run> {
+  async getRun(id: string): Promise<Run> {
     return this.storage.read(async (r) => {
       const run = await r.jobs.run(id);
       if (!run) throw notFound("run", id);
@@ -175,7 +175,7 @@ export class CoreJobs implements JobStore {
     return next;
   }
 
-  finishRun(input: FinishInput): Promise<Run> {
+  async finishRun(input: FinishInput): Promise<Run> {
     return this.storage.write(async (u) => {
       const { job, run } = await mustRunWithJob(u.jobs, input.runId);
       checkClaimed(run, input.worker);
@@ -185,7 +185,7 @@ export class CoreJobs implements JobStore {
     });
   }
 
-  releaseClaim(input: ReleaseInput): Promise<Run> {
+  async releaseClaim(input: ReleaseInput): Promise<Run> {
     return this.storage.write(async (u) => {
       const { job, run } = await mustRunWithJob(u.jobs, input.runId);
       checkClaimed(run, input.worker);
@@ -240,11 +240,11 @@ export class CoreJobs implements JobStore {
     return done;
   }
 
-  dueJobs(until: Date, limit: number): Promise<Job[]> {
+  async dueJobs(until: Date, limit: number): Promise<Job[]> {
     return this.storage.read((r) => r.jobs.dueJobs(until.toISOString(), limit));
   }
 
-  fireSlot(input: FireSlotInput): Promise<Run | null> {
+  async fireSlot(input: FireSlotInput): Promise<Run | null> {
     return this.storage.write(async (u) => {
       const j = u.jobs;
       const job = await mustJob(j, input.jobId);
@@ -259,7 +259,7 @@ export class CoreJobs implements JobStore {
     });
   }
 
-  advanceJob(input: AdvanceInput): Promise<Job> {
+  async advanceJob(input: AdvanceInput): Promise<Job> {
     return this.storage.write(async (u) => {
       const job = await mustJob(u.jobs, input.jobId);
       checkVersion("job", job, input.version);
@@ -275,7 +275,7 @@ export class CoreJobs implements JobStore {
   }
 
   /** The restore path for jobs (RestoreStore.job): the record as given, bookkeeping included, no schedule arithmetic. */
-  restoreJob(job: Job): Promise<void> {
+  async restoreJob(job: Job): Promise<void> {
     return this.storage.write(async (u) => {
       const stored = await u.jobs.job(job.id);
       u.jobs.putJob(structuredClone(job), stored);

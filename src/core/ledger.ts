@@ -39,14 +39,14 @@ export class CoreLedger implements LedgerStore {
     });
   }
 
-  query(q: LedgerQuery): Promise<Page<StoredTurn>> {
+  async query(q: LedgerQuery): Promise<Page<StoredTurn>> {
     return this.storage.read(async (r) => {
       const after = q.cursor === undefined ? undefined : (decodeCursor(q.cursor, 2, ["string", "string"]) as [string, string]);
       return pageOf(await r.ledger.turns(q, after && { ts: after[0], idHash: after[1] }, q.limit + 1), q.limit, (t) => [t.ts, t.idHash]);
     });
   }
 
-  summary(q: LedgerSummaryQuery): Promise<SummaryRow[]> {
+  async summary(q: LedgerSummaryQuery): Promise<SummaryRow[]> {
     const dims = aggregateDims(q);
     return this.storage.read(async (r) => {
       const port = r.ledger;

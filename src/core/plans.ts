@@ -20,7 +20,7 @@ function saved(u: UnitOfWork, plan: Plan, prev: Plan | undefined, data: Record<s
 export class CorePlans implements PlanStore {
   constructor(private readonly storage: Storage) {}
 
-  savePlan(input: PlanSave & { id: string }): Promise<Plan> {
+  async savePlan(input: PlanSave & { id: string }): Promise<Plan> {
     return this.storage.write(async (u) => {
       const existing = await u.plans.plan(input.id);
       const plan = savePlanRecord(existing, structuredClone(input), u.now);
@@ -28,7 +28,7 @@ export class CorePlans implements PlanStore {
     });
   }
 
-  getPlan(id: string): Promise<Plan> {
+  async getPlan(id: string): Promise<Plan> {
     return this.storage.read(async (r) => {
       const p = await r.plans.plan(id);
       if (!p) throw notFound("plan", id);
@@ -42,7 +42,7 @@ export class CorePlans implements PlanStore {
     return this.storage.read(async (r) => pageOf(await r.plans.listPlans(filter, after, q.limit + 1), q.limit, planSortKey));
   }
 
-  deletePlan(id: string, expectedVersion?: number): Promise<void> {
+  async deletePlan(id: string, expectedVersion?: number): Promise<void> {
     return this.storage.write(async (u) => {
       const p = await u.plans.plan(id);
       if (!p) throw notFound("plan", id);
@@ -57,7 +57,7 @@ export class CorePlans implements PlanStore {
    * `current`, checked inside the unit, says the layout's view of the file still holds (no write of
    * the store's own reached it since it was read); when it does not, nothing happens.
    */
-  edited(id: string, edit: PlanEdit, source: string, current: () => boolean = () => true): Promise<Plan | undefined> {
+  async edited(id: string, edit: PlanEdit, source: string, current: () => boolean = () => true): Promise<Plan | undefined> {
     return this.storage.write(async (u) => {
       if (!current()) return undefined;
       const existing = await u.plans.plan(id);
@@ -67,7 +67,7 @@ export class CorePlans implements PlanStore {
   }
 
   /** A person deleted the file of plan `id`: the plan goes, as a deletion would (nothing if it is unknown). `current` as for `edited`. */
-  removed(id: string, current: () => boolean = () => true): Promise<void> {
+  async removed(id: string, current: () => boolean = () => true): Promise<void> {
     return this.storage.write(async (u) => {
       if (!current()) return;
       const p = await u.plans.plan(id);

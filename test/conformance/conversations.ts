@@ -28,6 +28,18 @@ export function conversationsConformance(s: Suite): void {
     await assert.rejects(b.conversations.getSession("nope"), { code: "NOT_FOUND" });
   });
 
+  test("bad input rejects the returned promise, never throws at the call (a malformed cursor, an invalid restore)", async (t) => {
+    const { backend: b } = await s.open(t);
+    // Each call must hand back a promise: a synchronous throw would escape `.catch` and `await`-less callers.
+    const listed = b.conversations.listSessions({ cursor: "not a cursor", limit: 10 });
+    await assert.rejects(listed, { code: "INVALID_PARAMS" });
+    const session = await b.conversations.createSession({ id: "r" });
+    const messages = b.conversations.listMessages({ sessionId: "r", cursor: "%%%", limit: 10 });
+    await assert.rejects(messages, { code: "INVALID_PARAMS" });
+    const restored = b.restore.session({ ...session, lastSeq: 1 }, [{ seq: 5, role: "user", content: "x", createdAt: session.createdAt }]);
+    await assert.rejects(restored, { code: "INVALID_PARAMS" });
+  });
+
   test("sessions: odd ids are data, distinct and round-trip", async (t) => {
     const f = await s.open(t);
     for (const id of ODD_IDS) {

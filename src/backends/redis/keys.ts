@@ -29,7 +29,7 @@
  * | `ledger` | sorted set (lex) | `<ts>\0<idHash>` of every turn |
  * | `ledger:<dim>:<value>` | sorted set (lex) | the same, per session/project/model/source/host value |
  * | `j:<id>` | string | job record JSON (guard of definition and bookkeeping writes) |
- * | `jr:<jobId>` | string | the job's run revision: a fresh random token set by every write to the job's runs (the per-job run guard, read with the job) |
+ * | `jr:<jobId>` | string | the job's run revision: a fresh random token set by every write to the job's runs (the per-job run guard, read with the job). Unlike `kt:` it goes with its job: a recreated job's token is new and random, so a guard never sees an old value again, and the `j:` key read beside it covers absent → absent |
  * | `jobs` | sorted set (lex) | every job id (member = id) |
  * | `jobs:on`, `jobs:off` | sorted set (lex) | the same, per enabled flag |
  * | `jobs:due` | sorted set | job id scored by nextRunAt (epoch ms): jobs that have one (enabled jobs) |
