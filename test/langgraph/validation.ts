@@ -51,6 +51,9 @@ export function validateOnBackend(backend: BackendName): void {
         await done;
       }
       rmSync(dir, { recursive: true, force: true });
+      // vitest ends its workers without the "exit" event the helpers stop their servers on.
+      if (backend === "postgres") await (await postgres()).stop?.();
+      if (backend === "redis") await (await redis()).stop?.();
     },
     createCheckpointer: () => new AgentstateSaver({ socket, namespace: `lgv-${tag}-${++instances}` }),
     destroyCheckpointer: (saver) => saver.close(),
