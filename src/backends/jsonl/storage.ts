@@ -143,9 +143,11 @@ export class JsonlStorage implements Storage {
 
   close(): Promise<void> {
     this.closed ??= (async () => {
-      await this.opened?.catch(() => undefined);
+      // A failed open (a refused journal, a foreign directory) leaves everything as it found it:
+      // flushing would retire journal lines this version never applied.
+      const openedOk = this.opened !== undefined && (await this.opened.then(() => true, () => false));
       await this.ports.plans.stop();
-      if (this.opened) await this.engine.flushAll().catch((err: unknown) => this.opts.log?.warn("jsonl: could not write every file at close; the journal keeps the writes for the next open", { error: String(err) }));
+      if (openedOk) await this.engine.flushAll().catch((err: unknown) => this.opts.log?.warn("jsonl: could not write every file at close; the journal keeps the writes for the next open", { error: String(err) }));
       await this.engine.close();
       await this.lock?.release();
     })();
