@@ -28,8 +28,8 @@ export async function createBackend(settings: BackendSettings): Promise<Backend>
       return new JsonlBackend(settings);
     }
     case "sqlite": {
-      const { createThreadedSqlite } = await import("./sqlite/threaded.js");
-      return createThreadedSqlite({ ...settings, path: join(settings.dataDir, "agentstate.sqlite") });
+      const { SqliteBackend } = await import("./sqlite/index.js");
+      return new SqliteBackend({ ...settings, path: join(settings.dataDir, "agentstate.sqlite") });
     }
     case "postgres": {
       const { PostgresBackend } = await import("./postgres/index.js");

@@ -9,6 +9,7 @@ import {
   buildInvocation, changesetKey, checkOpen, checkTransition, invocationKey, newChangeset, publicChangeset, restoredChangeset, stampEntry,
 } from "./changeset-rules.js";
 import { decodeCursor, pageOf } from "./paging.js";
+import { clone } from "../domain/clone.js";
 
 type Changesets = UnitOfWork["changesets"];
 
@@ -61,7 +62,7 @@ export class CoreChangesets implements ChangesetStore {
       const cs = await mustGet(u.changesets, changesetId);
       checkOpen(cs);
       const firstSeq = cs.lastSeq + 1;
-      const stamped = entries.map((e, i) => stampEntry(structuredClone(e), cs, firstSeq + i, u.now));
+      const stamped = entries.map((e, i) => stampEntry(clone(e), cs, firstSeq + i, u.now));
       const lastSeq = cs.lastSeq + stamped.length;
       u.changesets.insertEntries(cs, stamped);
       u.changesets.putChangeset({ ...cs, updatedAt: u.now, lastSeq }, cs);
@@ -106,10 +107,10 @@ export class CoreChangesets implements ChangesetStore {
   async saveInvocation(input: InvocationInput): Promise<ToolInvocation> {
     return this.storage.write(async (u) => {
       const existing = await u.changesets.invocation(input.id);
-      const inv = buildInvocation(structuredClone(input), existing, u.now);
+      const inv = buildInvocation(clone(input), existing, u.now);
       u.changesets.putInvocation(inv, existing);
       u.change({ domain: "changesets", type: "invocation.saved", id: inv.id, data: { planId: inv.planId, status: inv.status, created: !existing } });
-      return structuredClone(inv);
+      return clone(inv);
     });
   }
 
@@ -143,7 +144,7 @@ export class CoreChangesets implements ChangesetStore {
       const stored = await u.changesets.changeset(changeset.id);
       if (stored) u.changesets.deleteChangeset(stored);
       u.changesets.putChangeset(next, undefined);
-      if (entries.length > 0) u.changesets.insertEntries(next, structuredClone(entries));
+      if (entries.length > 0) u.changesets.insertEntries(next, clone(entries));
       u.change({ domain: "changesets", type: "changeset.started", id: next.id, data: { planId: next.planId, restored: true } });
     });
   }
@@ -153,7 +154,7 @@ export class CoreChangesets implements ChangesetStore {
     return this.storage.write(async (u) => {
       const stored = await u.changesets.invocation(invocation.id);
       if (stored && stored.planId !== invocation.planId) u.changesets.deleteInvocation(stored);
-      u.changesets.putInvocation(structuredClone(invocation), stored?.planId === invocation.planId ? stored : undefined);
+      u.changesets.putInvocation(clone(invocation), stored?.planId === invocation.planId ? stored : undefined);
       u.change({
         domain: "changesets", type: "invocation.saved", id: invocation.id,
         data: { planId: invocation.planId, status: invocation.status, created: !stored, restored: true },

@@ -8,6 +8,7 @@ import { conflict, invalidParams, notFound } from "../domain/errors.js";
 import type { AppendInput, ConversationStore, ListMessagesQuery, Page, PageQuery, Storage, UnitOfWork } from "../backends/contract.js";
 import { decodeCursor, pageOf } from "./paging.js";
 import { checkLastSeq, checkVersion, newSession, patchSession, sessionSortKey, stampMessage } from "./sessions.js";
+import { clone } from "../domain/clone.js";
 
 /**
  * The idempotency window: per session, the keys of its newest 1,000 keyed appends are remembered,
@@ -37,7 +38,7 @@ async function checkAliases(c: Conversations, id: string, aliases: readonly stri
 /** `s` with `messages` appended as of `now`: the stamped messages, the next record and the change. */
 function appendTo(u: UnitOfWork, s: Session, messages: MessageInput[]): { stamped: Message[]; next: Session; result: AppendResult } {
   const firstSeq = s.lastSeq + 1;
-  const stamped = messages.map((m, i) => stampMessage(structuredClone(m), firstSeq + i, u.now));
+  const stamped = messages.map((m, i) => stampMessage(clone(m), firstSeq + i, u.now));
   const lastSeq = firstSeq + messages.length - 1;
   const next: Session = { ...s, lastSeq, messageCount: s.messageCount + messages.length, updatedAt: u.now, version: s.version + 1 };
   u.change({ domain: "sessions", type: "message.appended", id: s.id, version: next.version, data: { firstSeq, lastSeq } });
@@ -53,7 +54,7 @@ function hide(u: UnitOfWork, s: Session, truncatedBeforeSeq: number, visible: nu
 
 function created(u: UnitOfWork, input: SessionCreate & { id: string }, data?: Record<string, unknown>): Session {
   u.change({ domain: "sessions", type: "session.created", id: input.id, version: 1, data });
-  return newSession(structuredClone(input), u.now);
+  return newSession(clone(input), u.now);
 }
 
 export class CoreConversations implements ConversationStore {

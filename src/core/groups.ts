@@ -8,6 +8,7 @@ import type { GroupStore, Page, PageQuery, Storage, UnitOfWork } from "../backen
 import { checkRestoredVersion, putGroupRecord, rolloverRecord } from "./group-records.js";
 import { decodeCursor, pageOf } from "./paging.js";
 import { checkVersion } from "./sessions.js";
+import { clone } from "../domain/clone.js";
 
 function saved(u: UnitOfWork, group: Group, prev: Group | undefined, data?: Record<string, unknown>): Group {
   u.groups.putGroup(group, prev);
@@ -29,7 +30,7 @@ export class CoreGroups implements GroupStore {
   async putGroup(input: GroupPut & { id: string }): Promise<Group> {
     return this.storage.write(async (u) => {
       const existing = await u.groups.group(input.id);
-      const next = putGroupRecord(existing, structuredClone(input), u.now);
+      const next = putGroupRecord(existing, clone(input), u.now);
       return saved(u, next, existing, existing ? undefined : { created: true });
     });
   }
@@ -64,7 +65,7 @@ export class CoreGroups implements GroupStore {
     checkRestoredVersion("group", group);
     return this.storage.write(async (u) => {
       const stored = await u.groups.group(group.id);
-      saved(u, structuredClone(group), stored, { restored: true });
+      saved(u, clone(group), stored, { restored: true });
     });
   }
 }

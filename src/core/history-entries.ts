@@ -2,6 +2,7 @@
 import type { HistoryEntry, HistoryEntryInput } from "../domain/history.js";
 import { invalidParams } from "../domain/errors.js";
 import { IDEMPOTENCY_KEYS_KEPT } from "./conversations.js";
+import { clone } from "../domain/clone.js";
 
 /**
  * The idempotency window of history appends: the keys of the newest 1,000 keyed appends to the log
@@ -12,7 +13,7 @@ export const HISTORY_KEYS_KEPT = IDEMPOTENCY_KEYS_KEPT;
 /** Entries as stored: seqs from `firstSeq`, the caller's createdAt normalised to ISO UTC, else `now`. */
 export function stampEntries(inputs: readonly HistoryEntryInput[], firstSeq: number, now: string): HistoryEntry[] {
   return inputs.map((input, i) => {
-    const { createdAt, ...fields } = structuredClone(input);
+    const { createdAt, ...fields } = clone(input);
     return { seq: firstSeq + i, ...fields, createdAt: createdAt === undefined ? now : new Date(createdAt).toISOString() };
   });
 }

@@ -8,6 +8,7 @@ import { invalidParams } from "../domain/errors.js";
 import type { HistoryHead, HistoryQuery, HistoryStore, Page, Storage, UnitOfWork } from "../backends/contract.js";
 import { checkRestoredEntries, HISTORY_KEYS_KEPT, stampEntries } from "./history-entries.js";
 import { decodeCursor, encodeCursor } from "./paging.js";
+import { clone } from "../domain/clone.js";
 
 export class CoreHistory implements HistoryStore {
   constructor(
@@ -71,7 +72,7 @@ export class CoreHistory implements HistoryStore {
     checkRestoredEntries(entries);
     return this.storage.write(async (u) => {
       const head = await u.history.historyHead();
-      const fresh = structuredClone(entries.filter((e) => e.seq > head.lastSeq));
+      const fresh = clone(entries.filter((e) => e.seq > head.lastSeq));
       if (fresh.length === 0) return;
       const lastSeq = fresh[fresh.length - 1].seq;
       this.insert(u, fresh, { lastSeq, keyed: head.keyed });

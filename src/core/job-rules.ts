@@ -9,6 +9,7 @@ import { compareCodePoints } from "../domain/order.js";
 import { intervalOf, nextOccurrence, validateSchedule, type Schedule } from "../domain/schedule.js";
 import type { FinishInput, JobInput } from "../backends/contract/jobs.js";
 import { checkVersion } from "./sessions.js";
+import { clone } from "../domain/clone.js";
 
 const iso = (t: string | number | Date): string => new Date(t).toISOString();
 const sameSchedule = (a: Schedule, b: Schedule): boolean =>
@@ -173,7 +174,7 @@ export function checkClaimed(run: Run, worker: string | undefined): void {
 export function finished(run: Run, input: FinishInput, now: string): Run {
   const next: Run = { ...unclaimed(run), status: input.status, finishedAt: now };
   if (input.error !== undefined) next.error = input.error;
-  if (input.output !== undefined) next.output = structuredClone(input.output);
+  if (input.output !== undefined) next.output = clone(input.output);
   return next;
 }
 

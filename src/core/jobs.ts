@@ -17,6 +17,7 @@ import {
   runsToPrune, withRunBookkeeping,
 } from "./job-rules.js";
 import { checkVersion } from "./sessions.js";
+import { clone } from "../domain/clone.js";
 
 type Jobs = UnitOfWork["jobs"];
 type RunChangeType = "run.fired" | "run.claimed" | "run.finished";
@@ -91,7 +92,7 @@ export class CoreJobs implements JobStore {
   async saveJob(input: JobInput): Promise<Job> {
     return this.storage.write(async (u) => {
       const existing = await u.jobs.job(input.id);
-      const job = buildJob(existing, structuredClone(input), new Date(u.now));
+      const job = buildJob(existing, clone(input), new Date(u.now));
       u.jobs.putJob(job, existing);
       u.change({ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { created: !existing } });
       return job;
@@ -278,7 +279,7 @@ export class CoreJobs implements JobStore {
   async restoreJob(job: Job): Promise<void> {
     return this.storage.write(async (u) => {
       const stored = await u.jobs.job(job.id);
-      u.jobs.putJob(structuredClone(job), stored);
+      u.jobs.putJob(clone(job), stored);
       u.change({ domain: "jobs", type: "job.saved", id: job.id, version: job.version, data: { restored: true } });
     });
   }
@@ -304,7 +305,7 @@ export class CoreJobs implements JobStore {
           const holder = await j.slot(jobId, run.scheduledFor);
           const slot = holder === undefined && !slots.has(run.scheduledFor);
           if (slot) slots.add(run.scheduledFor);
-          plans.push({ run: structuredClone(run), prev, slot });
+          plans.push({ run: clone(run), prev, slot });
         }
         for (const { run, prev, slot } of plans) {
           j.putRun(run, prev, slot);

@@ -6,6 +6,7 @@ import { idHash, type IngestResult, type StoredTurn, type SummaryRow, type Turn 
 import type { LedgerQuery, LedgerStore, LedgerSummaryQuery, Page, Storage } from "../backends/contract.js";
 import { Aggregator, aggregateDims, summaryRows } from "./ledger-rules.js";
 import { decodeCursor, pageOf } from "./paging.js";
+import { clone } from "../domain/clone.js";
 
 export class CoreLedger implements LedgerStore {
   constructor(private readonly storage: Storage) {}
@@ -19,7 +20,7 @@ export class CoreLedger implements LedgerStore {
     const batch = new Map<string, StoredTurn>();
     for (const t of turns) {
       const key = idHash(t.source, t.sessionId, t.messageId);
-      if (!batch.has(key)) batch.set(key, { idHash: key, ...structuredClone(t) });
+      if (!batch.has(key)) batch.set(key, { idHash: key, ...clone(t) });
     }
     if (batch.size === 0) return { inserted: 0, duplicates: turns.length };
     return this.storage.write(async (u) => {

@@ -10,6 +10,7 @@ import { checkRestoredVersion } from "./group-records.js";
 import { decodeCursor, pageOf } from "./paging.js";
 import { editedPlanRecord, planSortKey, savePlanRecord } from "./plan-records.js";
 import { checkVersion } from "./sessions.js";
+import { clone } from "../domain/clone.js";
 
 function saved(u: UnitOfWork, plan: Plan, prev: Plan | undefined, data: Record<string, unknown>, source?: string): Plan {
   u.plans.putPlan(plan, prev, source);
@@ -23,7 +24,7 @@ export class CorePlans implements PlanStore {
   async savePlan(input: PlanSave & { id: string }): Promise<Plan> {
     return this.storage.write(async (u) => {
       const existing = await u.plans.plan(input.id);
-      const plan = savePlanRecord(existing, structuredClone(input), u.now);
+      const plan = savePlanRecord(existing, clone(input), u.now);
       return saved(u, plan, existing, { status: plan.status });
     });
   }
@@ -82,7 +83,7 @@ export class CorePlans implements PlanStore {
     checkRestoredVersion("plan", plan);
     return this.storage.write(async (u) => {
       const stored = await u.plans.plan(plan.id);
-      saved(u, { ...structuredClone(plan), uri: planUri(plan.id) }, stored, { status: plan.status, restored: true });
+      saved(u, { ...clone(plan), uri: planUri(plan.id) }, stored, { status: plan.status, restored: true });
     });
   }
 }

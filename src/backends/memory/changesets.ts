@@ -6,6 +6,7 @@
 import type { ChangeEntry, ToolInvocation } from "../../domain/changesets.js";
 import { compareKeys } from "../../domain/order.js";
 import type { ChangesetsReadPort, ChangesetsWritePort, PlanItemKey, StoredChangeset } from "../contract.js";
+import { clone } from "../../domain/clone.js";
 
 export const CHANGESET_WRITES: ReadonlySet<string> = new Set<keyof ChangesetsWritePort>([
   "putChangeset", "insertEntries", "deleteChangeset", "putInvocation", "deleteInvocation",
@@ -54,7 +55,7 @@ export class MemoryChangesetsPort implements ChangesetsReadPort, ChangesetsWrite
 
   async changesetWithEntries(id: string) {
     const cs = this.changesets.get(id);
-    return cs && { changeset: { ...cs }, entries: structuredClone((this.entries.get(id) ?? []).slice(0, cs.lastSeq)) };
+    return cs && { changeset: { ...cs }, entries: clone((this.entries.get(id) ?? []).slice(0, cs.lastSeq)) };
   }
 
   async changesetsOfPlan(planId: string, after: PlanItemKey | undefined, limit: number) {
@@ -63,11 +64,11 @@ export class MemoryChangesetsPort implements ChangesetsReadPort, ChangesetsWrite
 
   async invocation(id: string) {
     const inv = this.invocations.get(id);
-    return inv && structuredClone(inv);
+    return inv && clone(inv);
   }
 
   async invocationsOfPlan(planId: string, after: PlanItemKey | undefined, limit: number): Promise<ToolInvocation[]> {
-    return structuredClone(this.invocationsByPlan.page(planId, after, limit).map((id) => this.invocations.get(id) as ToolInvocation));
+    return clone(this.invocationsByPlan.page(planId, after, limit).map((id) => this.invocations.get(id) as ToolInvocation));
   }
 
   putChangeset(next: StoredChangeset, prev: StoredChangeset | undefined): void {
@@ -78,8 +79,8 @@ export class MemoryChangesetsPort implements ChangesetsReadPort, ChangesetsWrite
 
   insertEntries(changeset: StoredChangeset, entries: ChangeEntry[]): void {
     const list = this.entries.get(changeset.id);
-    if (list) list.push(...structuredClone(entries));
-    else this.entries.set(changeset.id, structuredClone(entries));
+    if (list) list.push(...clone(entries));
+    else this.entries.set(changeset.id, clone(entries));
   }
 
   deleteChangeset(changeset: StoredChangeset): void {
@@ -90,7 +91,7 @@ export class MemoryChangesetsPort implements ChangesetsReadPort, ChangesetsWrite
 
   putInvocation(next: ToolInvocation, prev: ToolInvocation | undefined): void {
     if (prev) this.invocationsByPlan.delete(prev.planId, prev.id);
-    this.invocations.set(next.id, structuredClone(next));
+    this.invocations.set(next.id, clone(next));
     this.invocationsByPlan.set(next.planId, next.id, next.startedAt);
   }
 

@@ -11,6 +11,7 @@ import { compareCodePoints, compareKeys } from "../../domain/order.js";
 import type {
   CheckpointKey, CheckpointRecord, CheckpointSlice, CheckpointsReadPort, CheckpointsWritePort, ThreadKey, ValuePair,
 } from "../contract.js";
+import { clone } from "../../domain/clone.js";
 
 export interface NamespaceModel {
   checkpoints: Map<string, CheckpointRecord>;
@@ -80,7 +81,7 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
 
   async checkpoint(key: ThreadKey, id: string) {
     const r = this.namespace(key)?.checkpoints.get(id);
-    return r && structuredClone(r);
+    return r && clone(r);
   }
 
   async listCheckpoints(slice: CheckpointSlice, after: CheckpointKey | undefined, limit: number) {
@@ -103,23 +104,23 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
       }
     }
     rows.sort((a, b) => compareKeys([b.id, b.threadId, b.ns], [a.id, a.threadId, a.ns]));
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   async channelValues(key: ThreadKey, pairs: readonly ValuePair[]) {
     const values = this.namespace(key)?.values;
     if (!values) return [];
-    return structuredClone(pairs.flatMap(([c, v]) => values.get(pairName(c, v)) ?? []));
+    return clone(pairs.flatMap(([c, v]) => values.get(pairName(c, v)) ?? []));
   }
 
   async pendingWrites(key: ThreadKey, checkpointId: string) {
-    return structuredClone([...(this.namespace(key)?.writes.get(checkpointId)?.values() ?? [])]);
+    return clone([...(this.namespace(key)?.writes.get(checkpointId)?.values() ?? [])]);
   }
 
   async namespaceContents(key: ThreadKey) {
     const ns = this.namespace(key);
     return {
-      checkpoints: [...(ns?.checkpoints.values() ?? [])].map((r) => ({ id: r.id, channelVersions: structuredClone(r.channelVersions) })),
+      checkpoints: [...(ns?.checkpoints.values() ?? [])].map((r) => ({ id: r.id, channelVersions: clone(r.channelVersions) })),
       values: [...(ns?.values.values() ?? [])].map((v): ValuePair => [v.channel, v.version]),
     };
   }
@@ -138,19 +139,19 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
   putCheckpoint(next: CheckpointRecord, _prev: CheckpointRecord | undefined): void {
     const ns = this.namespaceFor(next);
     if (!ns.checkpoints.has(next.id)) ns.order.splice(lowerBound(ns.order, next.id), 0, next.id);
-    ns.checkpoints.set(next.id, structuredClone(next));
+    ns.checkpoints.set(next.id, clone(next));
   }
 
   putValues(key: ThreadKey, values: readonly ChannelValue[]): void {
     const ns = this.namespaceFor(key);
-    for (const v of values) ns.values.set(pairName(v.channel, v.version), structuredClone(v));
+    for (const v of values) ns.values.set(pairName(v.channel, v.version), clone(v));
   }
 
   putWrites(key: ThreadKey, checkpointId: string, inserted: readonly PendingWrite[], replaced: readonly PendingWrite[]): void {
     const ns = this.namespaceFor(key);
     let writes = ns.writes.get(checkpointId);
     if (!writes) ns.writes.set(checkpointId, (writes = new Map()));
-    for (const w of [...inserted, ...replaced]) writes.set(writeName(w), structuredClone(w));
+    for (const w of [...inserted, ...replaced]) writes.set(writeName(w), clone(w));
   }
 
   deleteCheckpoints(key: ThreadKey, ids: readonly string[]): void {

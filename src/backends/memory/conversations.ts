@@ -6,6 +6,7 @@
 import type { AppendResult, Message, Session } from "../../domain/conversations.js";
 import { compareKeys } from "../../domain/order.js";
 import type { ConversationsReadPort, ConversationsWritePort, SessionFilter, SessionKey } from "../contract.js";
+import { clone } from "../../domain/clone.js";
 
 const key = (s: Session): SessionKey => [s.updatedAt, s.id];
 
@@ -34,7 +35,7 @@ export class MemoryConversationsPort implements ConversationsReadPort, Conversat
 
   async session(id: string) {
     const s = this.sessions.get(id);
-    return s && structuredClone(s);
+    return s && clone(s);
   }
 
   async sessionIdByAlias(alias: string) {
@@ -46,19 +47,19 @@ export class MemoryConversationsPort implements ConversationsReadPort, Conversat
       .filter((s) => (filter.groupId === undefined || s.groupId === filter.groupId) && (filter.tag === undefined || s.tags.includes(filter.tag)))
       .filter((s) => after === undefined || compareKeys(key(s), after) < 0)
       .sort((a, b) => compareKeys(key(b), key(a)));
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   async messages(sessionId: string, from: number, to: number, limit: number) {
     const list = this.bodies.get(sessionId) ?? [];
     const out: Message[] = [];
     for (let i = indexOfSeq(list, from); i < list.length && list[i].seq <= to && out.length < limit; i++) out.push(list[i]);
-    return structuredClone(out);
+    return clone(out);
   }
 
   async lastMessages(sessionId: string, from: number, n: number) {
     const list = this.bodies.get(sessionId) ?? [];
-    return structuredClone(list.slice(Math.max(indexOfSeq(list, from), list.length - n)));
+    return clone(list.slice(Math.max(indexOfSeq(list, from), list.length - n)));
   }
 
   async countMessagesBefore(sessionId: string, seq: number) {
@@ -73,7 +74,7 @@ export class MemoryConversationsPort implements ConversationsReadPort, Conversat
   putSession(next: Session, prev: Session | undefined): void {
     for (const alias of prev?.aliases ?? []) if (this.aliases.get(alias) === prev?.id) this.aliases.delete(alias);
     for (const alias of next.aliases ?? []) this.aliases.set(alias, next.id);
-    this.sessions.set(next.id, structuredClone(next));
+    this.sessions.set(next.id, clone(next));
   }
 
   deleteSession(session: Session): void {
@@ -86,8 +87,8 @@ export class MemoryConversationsPort implements ConversationsReadPort, Conversat
 
   insertMessages(sessionId: string, messages: Message[]): void {
     const list = this.bodies.get(sessionId);
-    if (list) list.push(...structuredClone(messages));
-    else this.bodies.set(sessionId, structuredClone(messages));
+    if (list) list.push(...clone(messages));
+    else this.bodies.set(sessionId, clone(messages));
   }
 
   deleteLastMessage(sessionId: string, seq: number): void {

@@ -2,6 +2,7 @@
 import type { Group } from "../../domain/groups.js";
 import { compareCodePoints } from "../../domain/order.js";
 import type { GroupsReadPort, GroupsWritePort } from "../contract.js";
+import { clone } from "../../domain/clone.js";
 
 export const GROUP_WRITES: ReadonlySet<string> = new Set<keyof GroupsWritePort>(["putGroup", "deleteGroup"]);
 
@@ -10,18 +11,18 @@ export class MemoryGroupsPort implements GroupsReadPort, GroupsWritePort {
 
   async group(id: string) {
     const g = this.groups.get(id);
-    return g && structuredClone(g);
+    return g && clone(g);
   }
 
   async listGroups(after: string | undefined, limit: number) {
     const rows = [...this.groups.values()]
       .filter((g) => after === undefined || compareCodePoints(g.id, after) > 0)
       .sort((a, b) => compareCodePoints(a.id, b.id));
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   putGroup(next: Group, _prev: Group | undefined): void {
-    this.groups.set(next.id, structuredClone(next));
+    this.groups.set(next.id, clone(next));
   }
 
   deleteGroup(group: Group): void {

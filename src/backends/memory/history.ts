@@ -2,6 +2,7 @@
 import type { HistoryAppendResult, HistoryEntry } from "../../domain/history.js";
 import type { HistoryHead, HistoryReadPort, HistoryWritePort } from "../contract.js";
 import { indexOfSeq } from "./conversations.js";
+import { clone } from "../../domain/clone.js";
 
 export const HISTORY_WRITES: ReadonlySet<string> = new Set<keyof HistoryWritePort>(["insertHistory", "dropHistoryThrough", "putHistoryKey", "pruneHistoryKeys"]);
 
@@ -26,11 +27,11 @@ export class MemoryHistoryPort implements HistoryReadPort, HistoryWritePort {
       if (e.seq <= above) break;
       if (contains === undefined || e.command.includes(contains)) out.push(e);
     }
-    return structuredClone(out);
+    return clone(out);
   }
 
   insertHistory(entries: HistoryEntry[], head: HistoryHead): void {
-    this.entries.push(...structuredClone(entries));
+    this.entries.push(...clone(entries));
     this.head = { ...head };
   }
 

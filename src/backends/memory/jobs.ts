@@ -5,6 +5,7 @@
 import type { Job, Run } from "../../domain/jobs.js";
 import { compareCodePoints, compareKeys } from "../../domain/order.js";
 import type { JobsReadPort, JobsWritePort, RunFilter, RunKey } from "../contract.js";
+import { clone } from "../../domain/clone.js";
 
 const runKey = (r: Run): RunKey => [r.scheduledFor, r.id];
 const slotKey = (jobId: string, scheduledFor: string) => `${jobId}\0${scheduledFor}`;
@@ -27,21 +28,21 @@ export class MemoryJobsPort implements JobsReadPort, JobsWritePort {
 
   async job(id: string) {
     const j = this.jobs.get(id);
-    return j && structuredClone(j);
+    return j && clone(j);
   }
 
   async listJobs(enabled: boolean | undefined, after: string | undefined, limit: number) {
     const rows = [...this.jobs.values()]
       .filter((j) => (enabled === undefined || j.enabled === enabled) && (after === undefined || compareCodePoints(j.id, after) > 0))
       .sort((a, b) => compareCodePoints(a.id, b.id));
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   async dueJobs(until: string, limit: number) {
     const rows = [...this.jobs.values()]
       .filter((j) => j.enabled && j.nextRunAt !== undefined && j.nextRunAt <= until)
       .sort((a, b) => compareKeys([a.nextRunAt as string, a.id], [b.nextRunAt as string, b.id]));
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   async jobOfRun(runId: string) {
@@ -50,7 +51,7 @@ export class MemoryJobsPort implements JobsReadPort, JobsWritePort {
 
   async run(id: string) {
     const r = this.runs.get(id);
-    return r && structuredClone(r);
+    return r && clone(r);
   }
 
   async slot(jobId: string, scheduledFor: string) {
@@ -62,7 +63,7 @@ export class MemoryJobsPort implements JobsReadPort, JobsWritePort {
     const rows = source
       .filter((r) => (filter.status === undefined || r.status === filter.status) && (after === undefined || compareKeys(runKey(r), after) < 0))
       .sort(newestFirst);
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   async pendingRuns(jobId: string | undefined, actionType: string | undefined, after: RunKey | undefined, limit: number) {
@@ -71,19 +72,19 @@ export class MemoryJobsPort implements JobsReadPort, JobsWritePort {
       .filter((r) => r.status === "pending" && (after === undefined || compareKeys(runKey(r), after) > 0))
       .filter((r) => actionType === undefined || this.jobs.get(r.jobId)?.action.type === actionType)
       .sort((a, b) => newestFirst(b, a));
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   async unfinishedRuns(jobId: string, limit: number) {
-    return structuredClone(this.runsOf(jobId).filter(unfinished).slice(0, limit));
+    return clone(this.runsOf(jobId).filter(unfinished).slice(0, limit));
   }
 
   async runsOfJob(jobId: string, skip: number) {
-    return structuredClone(this.runsOf(jobId).sort(newestFirst).slice(skip));
+    return clone(this.runsOf(jobId).sort(newestFirst).slice(skip));
   }
 
   putJob(next: Job, _prev: Job | undefined): void {
-    this.jobs.set(next.id, structuredClone(next));
+    this.jobs.set(next.id, clone(next));
   }
 
   deleteJob(job: Job, runs: readonly Run[]): void {
@@ -93,7 +94,7 @@ export class MemoryJobsPort implements JobsReadPort, JobsWritePort {
   }
 
   putRun(next: Run, _prev: Run | undefined, slot?: boolean): void {
-    this.runs.set(next.id, structuredClone(next));
+    this.runs.set(next.id, clone(next));
     let ids = this.runIds.get(next.jobId);
     if (!ids) this.runIds.set(next.jobId, (ids = new Set()));
     ids.add(next.id);

@@ -2,6 +2,7 @@
 import type { StoredTurn } from "../../domain/ledger.js";
 import type { LedgerFilter, LedgerReadPort, LedgerWritePort, TurnKey } from "../contract.js";
 import { compareTurns, matchesFilter } from "../../core/ledger-rules.js";
+import { clone } from "../../domain/clone.js";
 
 export const LEDGER_WRITES: ReadonlySet<string> = new Set<keyof LedgerWritePort>(["insertTurns"]);
 
@@ -17,7 +18,7 @@ export class MemoryLedgerPort implements LedgerReadPort, LedgerWritePort {
   async turns(filter: LedgerFilter, after: TurnKey | undefined, limit: number) {
     const items: StoredTurn[] = [];
     this.walk(filter, after, (t) => items.push(t) < limit);
-    return structuredClone(items);
+    return clone(items);
   }
 
   async scan(filter: LedgerFilter, visit: (t: StoredTurn) => void) {
@@ -36,7 +37,7 @@ export class MemoryLedgerPort implements LedgerReadPort, LedgerWritePort {
   }
 
   insertTurns(turns: StoredTurn[]): void {
-    const fresh = structuredClone(turns).sort(compareTurns);
+    const fresh = clone(turns).sort(compareTurns);
     for (const t of fresh) this.byHash.set(t.idHash, t);
     this.ordered = merge(this.ordered, fresh);
   }

@@ -2,6 +2,7 @@
 import { compareKeys } from "../../domain/order.js";
 import type { Plan, PlanSummary } from "../../domain/plans.js";
 import type { PlanFilter, PlanKey, PlansReadPort, PlansWritePort } from "../contract.js";
+import { clone } from "../../domain/clone.js";
 
 export const PLAN_WRITES: ReadonlySet<string> = new Set<keyof PlansWritePort>(["putPlan", "deletePlan"]);
 
@@ -13,7 +14,7 @@ export class MemoryPlansPort implements PlansReadPort, PlansWritePort {
 
   async plan(id: string) {
     const p = this.plans.get(id);
-    return p && structuredClone(p);
+    return p && clone(p);
   }
 
   async listPlans(filter: PlanFilter, after: PlanKey | undefined, limit: number) {
@@ -22,11 +23,11 @@ export class MemoryPlansPort implements PlansReadPort, PlansWritePort {
       .map(summary)
       .filter((p) => after === undefined || compareKeys(key(p), after) < 0)
       .sort((a, b) => compareKeys(key(b), key(a)));
-    return structuredClone(rows.slice(0, limit));
+    return clone(rows.slice(0, limit));
   }
 
   putPlan(next: Plan, _prev: Plan | undefined, _source?: string): void {
-    this.plans.set(next.id, structuredClone(next));
+    this.plans.set(next.id, clone(next));
   }
 
   deletePlan(plan: Plan): void {

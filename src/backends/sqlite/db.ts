@@ -90,6 +90,9 @@ export class SqliteDb implements SqlDb {
     this.writer.pragma("journal_mode = WAL");
     this.writer.pragma("synchronous = FULL");
     this.writer.pragma("foreign_keys = ON");
+    // Each unit of a batch runs in a SAVEPOINT; its sub-journal in memory spares a temp-file write
+    // for every page a unit touches first (about 10 µs of CPU per append).
+    this.writer.pragma("temp_store = MEMORY");
     this.reader = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     this.reader.pragma("synchronous = FULL");
     this.exec = new SqliteExecutor(this.writer);
