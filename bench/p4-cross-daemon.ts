@@ -35,15 +35,19 @@ async function crossDaemon(engine: "postgres" | "redis", args: string[]): Promis
   }
 }
 
+/** Each run its own schema and key prefix (see p5-tail.ts). */
+let runs = 0;
+
 export const p4: BenchModule = {
   id: "P4",
   title: "cross-daemon event delivery on shared postgres / redis",
   async run(): Promise<BenchResult[]> {
     const pgUrl = await benchPostgres();
     const redisUrl = await benchRedis();
+    const run = `${process.pid}_${++runs}`;
     return [
-      await crossDaemon("postgres", ["--backend", "postgres", "--url", pgUrl, "--pg-schema", `bench_p4_${process.pid}`]),
-      await crossDaemon("redis", ["--backend", "redis", "--url", redisUrl, "--redis-prefix", `bench:p4:${process.pid}:`]),
+      await crossDaemon("postgres", ["--backend", "postgres", "--url", pgUrl, "--pg-schema", `bench_p4_${run}`]),
+      await crossDaemon("redis", ["--backend", "redis", "--url", redisUrl, "--redis-prefix", `bench:p4:${run}:`]),
     ];
   },
 };

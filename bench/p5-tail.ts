@@ -69,17 +69,21 @@ async function measure(engine: Engine, args: string[]): Promise<BenchResult> {
   }
 }
 
+/** Each run its own schema and key prefix: with --baseline and --rounds, the sides and rounds share one Postgres and Redis, and an older side refuses a schema a newer one migrated. */
+let runs = 0;
+
 export const p5: BenchModule = {
   id: "P5",
   title: "messages.list tail 50 on a 100,000-message session",
   async run(): Promise<BenchResult[]> {
     const pgUrl = await benchPostgres();
     const redisUrl = await benchRedis();
+    const run = `${process.pid}_${++runs}`;
     return [
       await measure("jsonl", ["--backend", "jsonl"]),
       await measure("sqlite", ["--backend", "sqlite"]),
-      await measure("postgres", ["--backend", "postgres", "--url", pgUrl, "--pg-schema", `bench_p5_${process.pid}`]),
-      await measure("redis", ["--backend", "redis", "--url", redisUrl, "--redis-prefix", `bench:p5:${process.pid}:`]),
+      await measure("postgres", ["--backend", "postgres", "--url", pgUrl, "--pg-schema", `bench_p5_${run}`]),
+      await measure("redis", ["--backend", "redis", "--url", redisUrl, "--redis-prefix", `bench:p5:${run}:`]),
     ];
   },
 };

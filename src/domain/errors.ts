@@ -16,6 +16,10 @@ export const ERROR_CODES = {
     rpc: -32008,
     meaning: "the write reached the storage server but its reply was lost (the connection died after the commit was sent): it may or may not have happened; retry with the same idempotencyKey, or read back, to settle it",
   },
+  DATA_DAMAGED: {
+    rpc: -32009,
+    meaning: "a stored file failed a check when it was read (a damaged or mis-edited file): nothing was changed; the message names the file and line to repair",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -56,6 +60,7 @@ export const invalidParams = (message: string, path = "") =>
 export const invalidState = (message: string, details?: Record<string, unknown>) =>
   new AgentStateError("INVALID_STATE", message, details);
 export const backendUnavailable = (message: string) => new AgentStateError("BACKEND_UNAVAILABLE", message);
+export const dataDamaged = (message: string) => new AgentStateError("DATA_DAMAGED", message);
 export const isOutcomeUnknown = hasCode("OUTCOME_UNKNOWN");
 /** Only when the write may have been applied: its commit (or atomic script) was sent and no reply came. */
 export const outcomeUnknown = (message: string) =>

@@ -13,6 +13,7 @@ import { invalidParams } from "../../domain/errors.js";
 import type { BackendOptions, ChangeLog } from "../contract.js";
 import type { ChangeSink, Engine, Files, Model } from "./engine.js";
 import { linesForward } from "./lines.js";
+import { parseStored } from "./parse.js";
 
 const DIR = "changes";
 const LEGACY = "changes.jsonl";
@@ -61,7 +62,7 @@ export class JsonlChangeLog implements ChangeLog, ChangeSink, Model {
       const seg: Segment = { path, first: 0, last: 0, lastAt: "", lines: 0, index: [] };
       try {
         await linesForward(file, 0, (line) => {
-          const c = JSON.parse(line.text) as Change;
+          const c = parseStored<Change>(line.text, `${path} (the line at byte ${line.offset})`);
           const cursor = Number(c.cursor);
           if (seg.lines % STRIDE === 0) seg.index.push([cursor, line.offset]);
           if (seg.lines === 0) seg.first = cursor;

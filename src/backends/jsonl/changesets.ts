@@ -16,6 +16,8 @@ import { encodeId } from "./encode.js";
 import type { Files, Model } from "./engine.js";
 import { linesForward } from "./lines.js";
 import type { Vfs } from "./vfs.js";
+import { dataDamaged } from "../../domain/errors.js";
+import { parseStored } from "./parse.js";
 
 const CS = "changesets";
 const INV = "invocations";
@@ -58,9 +60,9 @@ export class JsonlChangesetsPort extends MemoryChangesetsPort implements Model {
         const path = `${root}/${dir}/${name}`;
         const raw = await this.vfs.readAll(path);
         if (!raw) continue;
-        const record = JSON.parse(raw.toString("utf8")) as R;
+        const record = parseStored<R>(raw.toString("utf8"), path);
         if (pathOf(record) !== path) {
-          throw new Error(`${path} holds ${JSON.stringify(record.id)} of plan ${JSON.stringify(record.planId)}, which belongs in another file (case-insensitive file system?)`);
+          throw dataDamaged(`${path} holds ${JSON.stringify(record.id)} of plan ${JSON.stringify(record.planId)}, which belongs in another file (case-insensitive file system?)`);
         }
         out.push(record);
       }

@@ -22,6 +22,8 @@ import { MemoryCheckpointsPort, threadName, type ThreadModel } from "../memory/c
 import { encodeId } from "./encode.js";
 import type { Files, Model } from "./engine.js";
 import type { Vfs } from "./vfs.js";
+import { dataDamaged } from "../../domain/errors.js";
+import { parseStored } from "./parse.js";
 
 const DIR = "checkpoints";
 const SLACK = 64;
@@ -70,14 +72,14 @@ export class JsonlCheckpointsPort extends MemoryCheckpointsPort implements Model
       parts.pop(); // "" after the last newline, or a torn line
       let key: { scope: string; threadId: string } | undefined;
       for (const part of parts) {
-        const line = JSON.parse(part) as Line;
+        const line = parseStored<Line>(part, `${DIR}/${name}`);
         if ("thread" in line) key = line.thread;
-        else if (!key) throw new Error(`${DIR}/${name} does not start with its thread line`);
+        else if (!key) throw dataDamaged(`${DIR}/${name} does not start with its thread line`);
         else this.replay(key, line);
       }
       if (!key) continue;
       if (threadPath(key.scope, key.threadId) !== `${DIR}/${name}`) {
-        throw new Error(`${DIR}/${name} holds thread ${JSON.stringify(key)}, which belongs in another file (case-insensitive file system?)`);
+        throw dataDamaged(`${DIR}/${name} holds thread ${JSON.stringify(key)}, which belongs in another file (case-insensitive file system?)`);
       }
       this.lines.set(threadName(key.scope, key.threadId), parts.length);
     }

@@ -17,6 +17,8 @@ import type { Files, Model } from "./engine.js";
 import { linesBackward, linesForward } from "./lines.js";
 import { readBackward, readRange } from "./messages-file.js";
 import type { ReadableFile, Vfs } from "./vfs.js";
+import { dataDamaged } from "../../domain/errors.js";
+import { parseStored } from "./parse.js";
 
 const DIR = "sessions";
 const KEY_FILE_SLACK = 64;
@@ -57,9 +59,9 @@ export class JsonlConversationsPort extends MemoryConversationsPort implements M
       if (!name.endsWith(".meta.json")) continue;
       const raw = await this.vfs.readAll(`${DIR}/${name}`);
       if (!raw) continue;
-      const { poppedSeqs: _popped, ...session } = JSON.parse(raw.toString("utf8")) as Session & { poppedSeqs?: number[] };
+      const { poppedSeqs: _popped, ...session } = parseStored<Session & { poppedSeqs?: number[] }>(raw.toString("utf8"), `${DIR}/${name}`);
       if (`${encodeId(session.id)}.meta.json` !== name) {
-        throw new Error(`${DIR}/${name} holds session ${JSON.stringify(session.id)}, which belongs in another file (case-insensitive file system?)`);
+        throw dataDamaged(`${DIR}/${name} holds session ${JSON.stringify(session.id)}, which belongs in another file (case-insensitive file system?)`);
       }
       this.sessions.set(session.id, session);
       for (const alias of session.aliases ?? []) this.aliases.set(alias, session.id);

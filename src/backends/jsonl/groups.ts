@@ -8,6 +8,8 @@ import { MemoryGroupsPort } from "../memory/groups.js";
 import { encodeId } from "./encode.js";
 import type { Files, Model } from "./engine.js";
 import type { Vfs } from "./vfs.js";
+import { dataDamaged } from "../../domain/errors.js";
+import { parseStored } from "./parse.js";
 
 const DIR = "groups";
 const path = (id: string) => `${DIR}/${encodeId(id)}.json`;
@@ -26,9 +28,9 @@ export class JsonlGroupsPort extends MemoryGroupsPort implements Model {
       if (!name.endsWith(".json")) continue;
       const raw = await this.vfs.readAll(`${DIR}/${name}`);
       if (!raw) continue;
-      const g = JSON.parse(raw.toString("utf8")) as Group;
+      const g = parseStored<Group>(raw.toString("utf8"), `${DIR}/${name}`);
       if (`${encodeId(g.id)}.json` !== name) {
-        throw new Error(`${DIR}/${name} holds group ${JSON.stringify(g.id)}, which belongs in another file (case-insensitive file system?)`);
+        throw dataDamaged(`${DIR}/${name} holds group ${JSON.stringify(g.id)}, which belongs in another file (case-insensitive file system?)`);
       }
       this.groups.set(g.id, g);
     }

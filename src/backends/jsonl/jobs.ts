@@ -22,6 +22,7 @@ import type { Files, Model } from "./engine.js";
 import { HandEdits, hashText } from "./hand-edited.js";
 import { serializeJob } from "./job-file.js";
 import type { Vfs } from "./vfs.js";
+import { dataDamaged } from "../../domain/errors.js";
 
 export const SCHEDULES = "schedules";
 export const YAML = ".yaml";
@@ -70,7 +71,7 @@ export class JsonlJobsPort extends MemoryJobsPort implements Model {
         out.push(JSON.parse(text) as L);
       } catch {
         // a torn last line is cut by the journal's replay; anything else is damage
-        if (lineNo < (raw?.toString("utf8") ?? "").split("\n").length - 1) throw new Error(`${path}:${lineNo} is not a JSON line; refusing to guess what it held`);
+        if (lineNo < (raw?.toString("utf8") ?? "").split("\n").length - 1) throw dataDamaged(`${path}:${lineNo} is not a JSON line; refusing to guess what it held`);
       }
     }
     return out;

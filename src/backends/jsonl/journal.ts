@@ -12,7 +12,7 @@
  * one, so a checkpoint can retire the old segment once the files it covers are synced, while
  * writes go on. Open replays `journal.old.jsonl` (if any), then `journal.jsonl`.
  */
-import { backendUnavailable } from "../../domain/errors.js";
+import { backendUnavailable, dataDamaged } from "../../domain/errors.js";
 import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
 import type { FileOp } from "./vfs.js";
 import { Cohort } from "../common/cohort.js";
@@ -83,17 +83,17 @@ export class Journal {
       }
       const parts = text.split("\n");
       const torn = parts.pop() ?? "";
-      if (torn !== "" && name === OLD) throw new Error(`${name} ends in a torn line; it was complete when it was retired`);
+      if (torn !== "" && name === OLD) throw dataDamaged(`${name} ends in a torn line; it was complete when it was retired`);
       parts.forEach((raw, i) => {
         if (raw === "") return;
         let line: JournalLine;
         try {
           line = JSON.parse(raw) as JournalLine;
         } catch {
-          throw new Error(`${name}:${i + 1} is not a JSON line; the data directory was damaged`);
+          throw dataDamaged(`${name}:${i + 1} is not a JSON line; the data directory was damaged`);
         }
         if (typeof line.j !== "number") {
-          throw new Error(`${name}:${i + 1} is a journal line of an older agentstate (no "j"); open this data directory with that version once to apply it`);
+          throw backendUnavailable(`${name}:${i + 1} is a journal line of an older agentstate (no "j"); open this data directory with that version once to apply it`);
         }
         lines.push(line);
       });

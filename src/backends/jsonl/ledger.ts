@@ -14,6 +14,7 @@ import { repairTornTail } from "./files.js";
 import { KeySet } from "./key-set.js";
 import { keyOf, parseTurn, scanRange, SegmentIndex, turnLine } from "./ledger-file.js";
 import type { ReadableFile, Vfs } from "./vfs.js";
+import { dataDamaged } from "../../domain/errors.js";
 
 const PATH = "ledger.jsonl";
 
@@ -46,7 +47,7 @@ export class JsonlLedgerPort implements LedgerReadPort, LedgerWritePort, Model {
         try {
           key = keyOf(line);
         } catch {
-          throw new Error(`${PATH}: the line at byte ${offset} is not a stored turn; fix or remove it`);
+          throw dataDamaged(`${PATH}: the line at byte ${offset} is not a stored turn; fix or remove it`);
         }
         if (count === hashes.length) {
           const grown = new BigUint64Array(hashes.length * 2);

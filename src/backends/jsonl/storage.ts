@@ -5,7 +5,7 @@
  */
 import { promises as fs } from "node:fs";
 import { join } from "node:path";
-import { backendUnavailable } from "../../domain/errors.js";
+import { backendUnavailable, AgentStateError } from "../../domain/errors.js";
 import { acquireLock, LockHeldError, type Lock } from "../../lib/lockfile.js";
 import type { BackendOptions, BackendProbe, ReadPorts, Storage, UnitOfWork } from "../contract.js";
 import { IDEMPOTENCY_KEYS_KEPT } from "../../core/conversations.js";
@@ -138,7 +138,7 @@ export class JsonlStorage implements Storage {
     const path = join(dir, "FORMAT");
     const found = await fs.readFile(path, "utf8").catch(() => undefined);
     if (found === undefined) await fs.writeFile(path, FORMAT + "\n", { mode: 0o600 });
-    else if (found.trim() !== FORMAT) throw new Error(`${dir} holds "${found.trim()}", not "${FORMAT}"; refusing to open it`);
+    else if (found.trim() !== FORMAT) throw new AgentStateError("UNSUPPORTED", `${dir} holds "${found.trim()}", not "${FORMAT}"; refusing to open it`);
   }
 
   close(): Promise<void> {
