@@ -54,6 +54,8 @@ export interface ChangeSink {
 }
 
 const APPLY_DELAY_MS = 20;
+/** How long applyNow waits before trying again a file a read has open. */
+const READER_WAIT_MS = 5;
 const PROBE_BYTES = 64 * 1024;
 const APPLY_NOW_BYTES = 4 * 1024 * 1024;
 const ROTATE_BYTES = 16 * 1024 * 1024;
@@ -284,7 +286,12 @@ export class Engine {
   async applyNow(): Promise<void> {
     const target = this.journal.durableJ;
     await this.applyPass();
-    while (this.applier.appliedJ < target && !this.lagError && !this.closed) await this.applyPass();
+    while (this.applier.appliedJ < target && !this.lagError && !this.closed) {
+      // A pass left a file for later because a read has it open: give the read time to finish
+      // (a pass that touches nothing else never yields to the event loop by itself).
+      await new Promise((resolve) => setTimeout(resolve, READER_WAIT_MS));
+      await this.applyPass();
+    }
   }
 
   private applyPass(): Promise<void> {
