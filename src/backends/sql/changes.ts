@@ -30,16 +30,38 @@ const fromRow = (r: ChangeRow): Change => {
   return c;
 };
 
-const COLUMNS = 7;
 /** Rows per INSERT: well under Postgres' 65,535 parameters. */
 const INSERT_CHUNK = 500;
 const DEFERRED = "changes.deferred";
+const COLUMNS = "at, origin, domain, type, record_id, version, data";
+const ROW = "(?, ?, ?, ?, ?, ?, ?)";
+const NUMBERED_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const INSERT_ONE = `INSERT INTO changes (${COLUMNS}) VALUES ${ROW}`;
+const INSERT_ONE_NUMBERED = `INSERT INTO changes (id, cur, ${COLUMNS}) VALUES ${NUMBERED_ROW}`;
+/** `n` value tuples, made once per n. */
+const tuples = new Map<string, string>();
+function values(row: string, n: number): string {
+  const key = `${row}${n}`;
+  let text = tuples.get(key);
+  if (text === undefined) {
+    text = new Array<string>(n).fill(row).join(", ");
+    if (tuples.size < 64) tuples.set(key, text);
+  }
+  return text;
+}
 
-async function insertChanges(q: TxSql, rows: Param[][]): Promise<void> {
+async function insertChanges(q: TxSql, db: SqlDb, rows: Param[][]): Promise<void> {
+  const top = db.dialect.changeTop === undefined ? undefined : Number((await q.get<{ top: number }>(db.dialect.changeTop))?.top ?? 0);
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     const chunk = rows.slice(i, i + INSERT_CHUNK);
-    const values = chunk.map(() => `(${new Array(COLUMNS).fill("?").join(", ")})`).join(", ");
-    await q.run(`INSERT INTO changes (at, origin, domain, type, record_id, version, data) VALUES ${values}`, chunk.flat());
+    if (top === undefined) {
+      await q.run(chunk.length === 1 ? INSERT_ONE : `INSERT INTO changes (${COLUMNS}) VALUES ${values(ROW, chunk.length)}`, chunk.flat());
+    } else {
+      // The writer numbers its rows itself: id and cursor top+1, top+2, … (see Dialect.changeTop).
+      const params: Param[] = [];
+      for (const [k, row] of chunk.entries()) params.push(top + i + k + 1, top + i + k + 1, ...row);
+      await q.run(chunk.length === 1 ? INSERT_ONE_NUMBERED : `INSERT INTO changes (id, cur, ${COLUMNS}) VALUES ${values(NUMBERED_ROW, chunk.length)}`, params);
+    }
   }
 }
 
@@ -57,12 +79,12 @@ export async function recordChanges(q: TxSql, db: SqlDb, origin: string, at: str
       const all: Param[][] = [];
       deferred = all;
       q.state.set(DEFERRED, all);
-      q.beforeCommit(() => insertChanges(q, all));
+      q.beforeCommit(() => insertChanges(q, db, all));
     }
     deferred.push(...rows);
     return;
   }
-  await insertChanges(q, rows);
+  await insertChanges(q, db, rows);
 }
 
 const PAGE = 1000;

@@ -42,6 +42,13 @@ export interface Dialect {
    */
   readonly deferChanges?: boolean;
   /**
+   * Where the one writer numbers change rows at insert (SQLite): a query inside the write
+   * transaction answering `top`, the largest change row id ever assigned (pruned rows included, so
+   * a cursor is never reused); the rows get id = cur = top + 1, top + 2, … in insert order, which is
+   * commit order. Without it (Postgres) rows are inserted with cur NULL and sequenced after commit.
+   */
+  readonly changeTop?: string;
+  /**
    * Where cursors are not assigned inside the write (Postgres, with many concurrent writers): gives
    * committed change rows their cursors, in one autocommit statement. Returns how many rows got one
    * (at most a batch: call again while it returns a full batch), or -1 when it could not take the

@@ -62,23 +62,10 @@ export abstract class SqlStorage implements Storage {
   }
 
   private async unit<T>(q: TxSql, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
-    const writes = new SqlWrites();
     const changes: ChangeInput[] = [];
-    const uow: UnitOfWork = {
-      now: this.opts.now().toISOString(),
-      origin: this.opts.origin,
-      conversations: new SqlConversationsPort(q, this.db.dialect.forUpdate, writes),
-      jobs: new SqlJobsPort(q, this.db.dialect.forUpdate, writes),
-      groups: new SqlGroupsPort(q, this.db.dialect.forUpdate, writes),
-      plans: new SqlPlansPort(q, this.db.dialect.forUpdate, writes),
-      history: new SqlHistoryPort(q, this.db.dialect, this.db.dialect.forUpdate, writes),
-      checkpoints: new SqlCheckpointsPort(q, this.db.dialect.forUpdate, writes, true),
-      changesets: new SqlChangesetsPort(q, this.db.dialect.forUpdate, writes),
-      ledger: new SqlLedgerPort(q, this.db.dialect, writes),
-      change: (c) => void changes.push(c),
-    };
+    const uow = new SqlUnit(q, this.db.dialect, this.opts.now().toISOString(), this.opts.origin, changes);
     const result = await fn(uow);
-    await writes.flush(q);
+    await uow.writes.flush(q);
     if (changes.length > 0) await recordChanges(q, this.db, this.opts.origin, uow.now, changes);
     return result;
   }
@@ -90,4 +77,54 @@ export abstract class SqlStorage implements Storage {
   abstract open(): Promise<void>;
   abstract close(): Promise<void>;
   abstract probe(): Promise<BackendProbe>;
+}
+
+/** One transaction's unit of work. Each port is made when the operation first uses it (an append needs one of eight). */
+class SqlUnit implements UnitOfWork {
+  readonly writes = new SqlWrites();
+  private c?: SqlConversationsPort;
+  private j?: SqlJobsPort;
+  private g?: SqlGroupsPort;
+  private p?: SqlPlansPort;
+  private h?: SqlHistoryPort;
+  private k?: SqlCheckpointsPort;
+  private s?: SqlChangesetsPort;
+  private l?: SqlLedgerPort;
+
+  constructor(
+    private readonly q: TxSql,
+    private readonly dialect: SqlDb["dialect"],
+    readonly now: string,
+    readonly origin: string,
+    private readonly changes: ChangeInput[],
+  ) {}
+
+  change(c: ChangeInput): void {
+    this.changes.push(c);
+  }
+
+  get conversations() {
+    return (this.c ??= new SqlConversationsPort(this.q, this.dialect.forUpdate, this.writes));
+  }
+  get jobs() {
+    return (this.j ??= new SqlJobsPort(this.q, this.dialect.forUpdate, this.writes));
+  }
+  get groups() {
+    return (this.g ??= new SqlGroupsPort(this.q, this.dialect.forUpdate, this.writes));
+  }
+  get plans() {
+    return (this.p ??= new SqlPlansPort(this.q, this.dialect.forUpdate, this.writes));
+  }
+  get history() {
+    return (this.h ??= new SqlHistoryPort(this.q, this.dialect, this.dialect.forUpdate, this.writes));
+  }
+  get checkpoints() {
+    return (this.k ??= new SqlCheckpointsPort(this.q, this.dialect.forUpdate, this.writes, true));
+  }
+  get changesets() {
+    return (this.s ??= new SqlChangesetsPort(this.q, this.dialect.forUpdate, this.writes));
+  }
+  get ledger() {
+    return (this.l ??= new SqlLedgerPort(this.q, this.dialect, this.writes));
+  }
 }

@@ -18,7 +18,10 @@ export const sqliteDialect: Dialect = {
   serial: "INTEGER PRIMARY KEY AUTOINCREMENT",
   forUpdate: "",
   binary: "COLLATE BINARY",
-  // One writer: a trigger (migration 007) sets cursor = row id at insert, which is commit order.
+  // One writer at a time (BEGIN IMMEDIATE): it numbers change rows at insert, in commit order.
+  // AUTOINCREMENT keeps the largest id ever used in sqlite_sequence. (The trigger of migration 011,
+  // cur = id for a row inserted without one, stays for rows written by earlier versions' code.)
+  changeTop: "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0) AS top",
 };
 
 /** SQLite result codes that mean the storage refused the write, not that the request was wrong. */
@@ -60,6 +63,24 @@ export class SqliteExecutor implements Sql {
   }
   async run(sql: string, params: readonly Param[] = []): Promise<number> {
     return this.call(() => this.stmt(sql).run(...params).changes);
+  }
+}
+
+/** One unit of a batch: the writer's statements, and state that lives as long as the unit. */
+class SqliteTx implements TxSql {
+  private map?: Map<string, unknown>;
+  constructor(private readonly exec: SqliteExecutor) {}
+  get state(): Map<string, unknown> {
+    return (this.map ??= new Map());
+  }
+  all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    return this.exec.all<T>(sql, params);
+  }
+  get<T = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    return this.exec.get<T>(sql, params);
+  }
+  run(sql: string, params?: readonly Param[]): Promise<number> {
+    return this.exec.run(sql, params);
   }
 }
 
@@ -148,7 +169,7 @@ export class SqliteDb implements SqlDb {
       const done: Array<[Job, unknown]> = [];
       let lost: unknown;
       for (const [i, job] of batch.entries()) {
-        const q: TxSql = Object.assign(Object.create(this.exec) as SqliteExecutor, { state: new Map<string, unknown>() });
+        const q = new SqliteTx(this.exec);
         this.control.savepoint.run();
         try {
           const result = await job.fn(q);
