@@ -88,6 +88,22 @@ export function changesConformance(s: Suite): void {
     await assert.rejects(b.changes.since("not-a-cursor-at-all", 10), { code: "INVALID_PARAMS" });
   });
 
+  test("changes: a prune keeping none still keeps the newest, and new changes get cursors above all earlier ones", async (t) => {
+    const f = await s.open(t);
+    const b = f.backend;
+    for (let i = 0; i < 3; i++) await b.conversations.createSession({ id: `gone${i}` });
+    const before = await all(b.changes);
+    f.clock.advance(60_000);
+    assert.equal(await b.changes.prune(f.clock.now(), 0), before.length - 1);
+    assert.deepEqual(await all(b.changes), before.slice(-1));
+    await b.conversations.createSession({ id: "after" });
+    await b.conversations.createSession({ id: "after2" });
+    const after = (await all(b.changes)).slice(1);
+    assert.deepEqual(after.map((c) => c.id), ["after", "after2"]);
+    for (const c of after) assert.ok(compareCursors(c.cursor, before[before.length - 1].cursor) > 0, `${c.cursor} is above ${before[before.length - 1].cursor}`);
+    assert.ok(compareCursors(after[1].cursor, after[0].cursor) > 0);
+  });
+
   test("changes: pruning while subscribers resume never leaves a silent gap (R11)", async (t) => {
     const f = await s.open(t);
     const b = f.backend;

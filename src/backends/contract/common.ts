@@ -63,7 +63,10 @@ export interface ChangeLog {
    * Returns an unsubscribe function.
    */
   watch(listener: (change: Change) => void): () => void;
-  /** Drop changes older than `before`, keeping at least the newest `keepAtLeast`. Returns how many went. */
+  /**
+   * Drop changes older than `before`, keeping at least the newest `keepAtLeast` — and always the
+   * newest change, whatever `keepAtLeast` says (it holds the log's position). Returns how many went.
+   */
   prune(before: Date, keepAtLeast: number): Promise<number>;
 }
 

@@ -50,7 +50,8 @@ export class MemoryChangeLog implements ChangeLog {
   async prune(before: Date, keepAtLeast: number) {
     const cutoff = before.toISOString();
     let n = 0;
-    while (this.log.length - n > keepAtLeast && this.log[n].at < cutoff) n++;
+    const keep = Math.max(1, keepAtLeast); // the newest always stays, as on every backend
+    while (this.log.length - n > keep && this.log[n].at < cutoff) n++;
     if (n > 0) this.prunedThrough = Number(this.log[n - 1].cursor);
     this.log.splice(0, n);
     return n;
