@@ -50,46 +50,21 @@ export async function writeFully(
   }
 }
 
-class NodeFile implements DiskFile {
-  constructor(private readonly fh: fs.FileHandle) {}
-
-  writeAll(data: Buffer, position: number): Promise<void> {
-    return writeFully(async (d, o, l, p) => (await this.fh.write(d, o, l, p)).bytesWritten, data, position);
-  }
-
-  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    return (await this.fh.read(buffer, offset, length, position)).bytesRead;
-  }
-
-  async size(): Promise<number> {
-    return (await this.fh.stat()).size;
-  }
-
-  truncate(length: number): Promise<void> {
-    return this.fh.truncate(length);
-  }
-
-  datasync(): Promise<void> {
-    return this.fh.datasync();
-  }
-
-  close(): Promise<void> {
-    return this.fh.close();
-  }
-}
-
 /**
- * A file opened only to read (a tail, a page of messages), read synchronously inside the async
- * methods: these small reads hit the page cache and take a few microseconds, while each round trip
- * through libuv's thread pool (open, fstat, read, close) costs tens of microseconds of CPU and
- * latency — most of a `messages.list { tail }` before (450 → about 150 µs in process). Flushes
- * (an applier syncing a file it opened to read) stay asynchronous, and so do all other files. Errors still arrive as rejections.
+ * A file of the real disk. Everything but the flush is a synchronous call inside the async method:
+ * reads and writes of these files go to the page cache and take a few microseconds, while a round
+ * trip through libuv's thread pool costs tens of microseconds of CPU (two thread wake-ups) and
+ * latency per call. Measured under P2 (docs/benchmarks.md): the pool's threads and their futex
+ * wake-ups were about 70 µs of every jsonl append's ~170; a tail read was four round trips. A flush
+ * (fdatasync) waits for the device, so it stays on the pool and the event loop serves meanwhile.
+ * The cost: a write that the kernel holds back (dirty-page throttling on a slow disk) holds the
+ * event loop for that long. Errors still arrive as rejections (ENOSPC, EIO, EBADF).
  */
-class SyncReadFile implements DiskFile {
+class NodeFile implements DiskFile {
   constructor(private readonly fd: number) {}
 
   writeAll(data: Buffer, position: number): Promise<void> {
-    return writeFully(async (d, o, l, p) => fsSync.writeSync(this.fd, d, o, l, p), data, position); // EBADF: opened to read
+    return writeFully(async (d, o, l, p) => fsSync.writeSync(this.fd, d, o, l, p), data, position);
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -104,7 +79,6 @@ class SyncReadFile implements DiskFile {
     fsSync.ftruncateSync(this.fd, length);
   }
 
-  /** A flush waits for the device: on the thread pool, as for any file. */
   datasync(): Promise<void> {
     return new Promise((resolve, reject) => fsSync.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
   }
@@ -114,14 +88,18 @@ class SyncReadFile implements DiskFile {
   }
 }
 
+/**
+ * Directory listings, whole-file reads, mkdir and stat stay on the thread pool: they run at open
+ * and after a failed write, not per request (and with them synchronous too, the jobs-watch test of
+ * a full disk saw no watch events; not understood).
+ */
 export const nodeDisk: Disk = {
   async open(path, flags) {
-    if (flags === "r") return new SyncReadFile(fsSync.openSync(path, "r"));
-    return new NodeFile(await fs.open(path, flags, 0o600));
+    return new NodeFile(fsSync.openSync(path, flags, 0o600));
   },
   readFile: (path) => fs.readFile(path),
-  rename: (from, to) => fs.rename(from, to),
-  unlink: (path) => fs.unlink(path),
+  rename: async (from, to) => fsSync.renameSync(from, to),
+  unlink: async (path) => fsSync.unlinkSync(path),
   async mkdir(path) {
     await fs.mkdir(path, { recursive: true, mode: 0o700 });
   },
