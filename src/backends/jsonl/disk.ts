@@ -61,30 +61,57 @@ export async function writeFully(
  * event loop for that long. Errors still arrive as rejections (ENOSPC, EIO, EBADF).
  */
 class NodeFile implements DiskFile {
-  constructor(private readonly fd: number) {}
+  /** -1 once closed: later calls fail with EBADF instead of reaching a file that reused the number. */
+  private fd: number;
+  /** Flushes on the pool: close waits for them, or the number could be reused and the wrong file synced. */
+  private readonly flushing = new Set<Promise<void>>();
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  private open(): number {
+    if (this.fd < 0) throw Object.assign(new Error("EBADF: the file was closed"), { code: "EBADF" });
+    return this.fd;
+  }
 
   writeAll(data: Buffer, position: number): Promise<void> {
-    return writeFully(async (d, o, l, p) => fsSync.writeSync(this.fd, d, o, l, p), data, position);
+    return writeFully(async (d, o, l, p) => fsSync.writeSync(this.open(), d, o, l, p), data, position);
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    return fsSync.readSync(this.fd, buffer, offset, length, position);
+    return fsSync.readSync(this.open(), buffer, offset, length, position);
   }
 
   async size(): Promise<number> {
-    return fsSync.fstatSync(this.fd).size;
+    return fsSync.fstatSync(this.open()).size;
   }
 
   async truncate(length: number): Promise<void> {
-    fsSync.ftruncateSync(this.fd, length);
+    fsSync.ftruncateSync(this.open(), length);
   }
 
   datasync(): Promise<void> {
-    return new Promise((resolve, reject) => fsSync.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+    let fd: number;
+    try {
+      fd = this.open();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const flush = new Promise<void>((resolve, reject) => fsSync.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    this.flushing.add(flush);
+    const forget = () => void this.flushing.delete(flush);
+    flush.then(forget, forget);
+    return flush;
   }
 
+  /** Closes once the flushes in flight are done; a second close does nothing. */
   async close(): Promise<void> {
-    fsSync.closeSync(this.fd);
+    const fd = this.fd;
+    if (fd < 0) return;
+    this.fd = -1;
+    await Promise.allSettled([...this.flushing]);
+    fsSync.closeSync(fd);
   }
 }
 

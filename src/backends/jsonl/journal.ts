@@ -44,6 +44,8 @@ export class Journal {
   private queueEnd = 0;
   private waiters: Waiter[] = [];
   private writing?: Promise<void>;
+  /** The recovery in progress (recover() runs one at a time). */
+  private recovering?: Promise<boolean>;
   private rotateWanted?: () => void;
   private abandoned?: unknown;
   private readonly cohort = new Cohort();
@@ -170,7 +172,19 @@ export class Journal {
    * With `probeBytes`, first writes that many bytes past the last line and syncs them (then cuts
    * them off): proof that a write of that size would land, not just that the file can shrink.
    */
-  async recover(probeBytes = 0): Promise<boolean> {
+  recover(probeBytes = 0): Promise<boolean> {
+    if (!this.failure && probeBytes === 0) return Promise.resolve(true);
+    // One at a time: the retry timer, health and a waiting write may all ask; two at once would each
+    // open the file, and one's cut could remove what the other just wrote.
+    const run = (this.recovering ?? Promise.resolve(true)).then(() => this.recoverOnce(probeBytes));
+    const mine = run.finally(() => {
+      if (this.recovering === mine) this.recovering = undefined;
+    });
+    this.recovering = mine;
+    return mine;
+  }
+
+  private async recoverOnce(probeBytes: number): Promise<boolean> {
     if (!this.failure && probeBytes === 0) return true;
     await this.writing;
     if (this.writing || this.queue.length > 0) return !this.failure; // writes are flowing: they are the probe
