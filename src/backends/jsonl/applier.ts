@@ -15,8 +15,10 @@ const OPEN_HANDLES = 64;
 
 export class Applier {
   private readonly handles = new Map<string, DiskFile>();
-  private readonly dirtyFiles = new Set<string>();
-  private readonly dirtyDirs = new Set<string>();
+  /** Written since the last sync, with the count of marks at the last write: a sync clears a mark only if nothing wrote the path while it flushed. */
+  private readonly dirtyFiles = new Map<string, number>();
+  private readonly dirtyDirs = new Map<string, number>();
+  private marks = 0;
   private readonly madeDirs = new Set<string>();
   /** Every op with j <= appliedJ is in the files (not necessarily synced). */
   appliedJ = 0;
@@ -56,7 +58,7 @@ export class Applier {
         await this.replaceFile(path, base.data as Buffer);
         size = (base.data as Buffer).length;
       }
-      this.dirtyDirs.add(dirname(path));
+      this.dirtyDirs.set(dirname(path), ++this.marks);
     }
     for (let i = start + 1; i < ops.length; ) {
       const q = ops[i];
@@ -81,7 +83,7 @@ export class Applier {
         i++;
       }
     }
-    this.dirtyFiles.add(path);
+    this.dirtyFiles.set(path, ++this.marks);
     return size;
   }
 
@@ -105,7 +107,7 @@ export class Applier {
     } else {
       if (create) {
         await this.ensureDir(dirname(path));
-        this.dirtyDirs.add(dirname(path));
+        this.dirtyDirs.set(dirname(path), ++this.marks);
       }
       fh = await this.vfs.disk.open(this.vfs.abs(path), create ? "w" : "r+");
       if (this.handles.size >= OPEN_HANDLES) {
@@ -121,7 +123,7 @@ export class Applier {
     if (dir === "." || this.madeDirs.has(dir)) return;
     await this.vfs.disk.mkdir(this.vfs.abs(dir));
     this.madeDirs.add(dir);
-    this.dirtyDirs.add(dirname(dir));
+    this.dirtyDirs.set(dirname(dir), ++this.marks);
   }
 
   private async closeHandle(path: string): Promise<void> {
@@ -133,8 +135,10 @@ export class Applier {
 
   /** fsyncs every file and directory written since the last successful call. */
   async sync(): Promise<void> {
-    const files = [...this.dirtyFiles];
-    for (const path of files) {
+    for (const [path, mark] of [...this.dirtyFiles]) {
+      const clean = () => {
+        if (this.dirtyFiles.get(path) === mark) this.dirtyFiles.delete(path);
+      };
       const open = this.handles.get(path);
       if (open) await open.datasync();
       else {
@@ -143,7 +147,7 @@ export class Applier {
           fh = await this.vfs.disk.open(this.vfs.abs(path), "r");
         } catch (err) {
           if (errno(err) === "ENOENT") {
-            this.dirtyFiles.delete(path);
+            clean();
             continue;
           }
           throw err;
@@ -154,18 +158,18 @@ export class Applier {
           await fh.close();
         }
       }
-      this.dirtyFiles.delete(path);
+      clean();
     }
-    for (const dir of [...this.dirtyDirs]) {
+    for (const [dir, mark] of [...this.dirtyDirs]) {
       await this.vfs.disk.syncDir(this.vfs.abs(dir));
-      this.dirtyDirs.delete(dir);
+      if (this.dirtyDirs.get(dir) === mark) this.dirtyDirs.delete(dir);
     }
   }
 
   /** Forget that `dir` exists (a store removed it), so the next write creates it again. */
   forgetDir(dir: string): void {
     this.madeDirs.delete(dir);
-    this.dirtyDirs.add(dirname(dir));
+    this.dirtyDirs.set(dirname(dir), ++this.marks);
   }
 
   async close(): Promise<void> {

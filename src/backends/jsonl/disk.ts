@@ -60,6 +60,8 @@ export async function writeFully(
  * The cost: a write that the kernel holds back (dirty-page throttling on a slow disk) holds the
  * event loop for that long. Errors still arrive as rejections (ENOSPC, EIO, EBADF).
  */
+const closedError = () => Object.assign(new Error("EBADF: the file was closed"), { code: "EBADF" });
+
 class NodeFile implements DiskFile {
   /** -1 once closed: later calls fail with EBADF instead of reaching a file that reused the number. */
   private fd: number;
@@ -71,7 +73,7 @@ class NodeFile implements DiskFile {
   }
 
   private open(): number {
-    if (this.fd < 0) throw Object.assign(new Error("EBADF: the file was closed"), { code: "EBADF" });
+    if (this.fd < 0) throw closedError();
     return this.fd;
   }
 
@@ -92,12 +94,8 @@ class NodeFile implements DiskFile {
   }
 
   datasync(): Promise<void> {
-    let fd: number;
-    try {
-      fd = this.open();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    if (this.fd < 0) return Promise.reject(closedError());
+    const fd = this.fd;
     const flush = new Promise<void>((resolve, reject) => fsSync.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
     this.flushing.add(flush);
     const forget = () => void this.flushing.delete(flush);
