@@ -33,8 +33,11 @@ interface Case {
   errorSamples: string[];
 }
 
+let cases = 0;
+
 async function scaleCase(url: string, daemons: number, tag: string): Promise<Case> {
-  const schema = `bench_p9_${tag}_${process.pid}`;
+  // Each case and run its own schema (with --baseline an older side refuses a schema a newer one migrated).
+  const schema = `bench_p9_${tag}_${process.pid}_${++cases}`;
   const started: BenchDaemon[] = [];
   try {
     for (let d = 0; d < daemons; d++) started.push(await startBenchDaemon(["--backend", "postgres", "--url", url, "--pg-schema", schema]));
