@@ -90,6 +90,8 @@ export class Engine {
   /** Why the last journal write failed, until one succeeds (health shows writes as refused meanwhile). */
   writeError?: Error;
   private checkpointing?: Promise<void>;
+  private checkpointFailures = 0;
+  private checkpointRetryAt = 0;
   private closed = false;
   /** The model could not be rebuilt after a failed write: nothing can be trusted until a restart. */
   private broken = false;
@@ -265,7 +267,10 @@ export class Engine {
     this.writeError = undefined;
     this.changeSink?.durable(j);
     this.scheduleApply();
-    if (this.journal.size >= ROTATE_BYTES && !this.journal.hasOld) this.checkpoint().catch(() => undefined);
+    // A checkpoint that failed after rotating leaves the old segment: it is tried again (after a
+    // pause that grows with each failure), or the journal would grow until close.
+    const due = this.journal.hasOld ? Date.now() >= this.checkpointRetryAt : this.journal.size >= ROTATE_BYTES;
+    if (due && !this.checkpointing) this.checkpoint().catch(() => undefined);
   }
 
   private scheduleApply(): void {
@@ -328,8 +333,11 @@ export class Engine {
         if (this.applier.appliedJ < last) throw this.lagError ?? new Error(`jsonl files hold line ${this.applier.appliedJ}, not ${last}`);
         await this.applier.sync();
         await this.journal.retireOld();
+        this.checkpointFailures = 0;
       } catch (err) {
         this.lagError = err as Error;
+        this.checkpointFailures++;
+        this.checkpointRetryAt = Date.now() + RETRY_MS[Math.min(this.checkpointFailures - 1, RETRY_MS.length - 1)];
         throw err;
       }
     })().finally(() => {
