@@ -46,6 +46,8 @@ export class Journal {
   private writing?: Promise<void>;
   /** The recovery in progress (recover() runs one at a time). */
   private recovering?: Promise<boolean>;
+  /** Set while a recovery writes past the last line and cuts back to it: the writer waits. */
+  private probing?: Promise<void>;
   private rotateWanted?: () => void;
   private abandoned?: unknown;
   private readonly cohort = new Cohort();
@@ -188,6 +190,9 @@ export class Journal {
     if (!this.failure && probeBytes === 0) return true;
     await this.writing;
     if (this.writing || this.queue.length > 0) return !this.failure; // writes are flowing: they are the probe
+    // Until the cut below, the writer waits: a batch written past the last line now would be cut off.
+    let probed!: () => void;
+    this.probing = new Promise<void>((resolve) => (probed = resolve));
     try {
       this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
       if (probeBytes > 0) {
@@ -200,6 +205,9 @@ export class Journal {
       await this.fh?.close().catch(() => undefined);
       this.fh = undefined; // reopen next time (an EMFILE or a bad handle may have caused it)
       return false;
+    } finally {
+      this.probing = undefined;
+      probed();
     }
     this.failure = undefined;
     return true;
@@ -220,6 +228,7 @@ export class Journal {
 
   private async loop(): Promise<void> {
     for (;;) {
+      while (this.probing) await this.probing;
       if (this.abandoned !== undefined) {
         const err = this.abandoned;
         this.abandoned = undefined;
