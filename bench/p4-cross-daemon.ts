@@ -7,7 +7,7 @@
  * sent until B's `events.event` for it is read.
  */
 import { round, runChild, startBenchDaemon, type BenchModule, type BenchResult } from "./harness.js";
-import { benchPostgres, benchRedis } from "./servers.js";
+import { benchPostgres, benchRedis, isolationTag } from "./servers.js";
 import type { LatencySummary } from "./stats.js";
 
 const WRITES = 300;
@@ -35,16 +35,13 @@ async function crossDaemon(engine: "postgres" | "redis", args: string[]): Promis
   }
 }
 
-/** Each run its own schema and key prefix (see p5-tail.ts). */
-let runs = 0;
-
 export const p4: BenchModule = {
   id: "P4",
   title: "cross-daemon event delivery on shared postgres / redis",
   async run(): Promise<BenchResult[]> {
     const pgUrl = await benchPostgres();
     const redisUrl = await benchRedis();
-    const run = `${process.pid}_${++runs}`;
+    const run = isolationTag();
     return [
       await crossDaemon("postgres", ["--backend", "postgres", "--url", pgUrl, "--pg-schema", `bench_p4_${run}`]),
       await crossDaemon("redis", ["--backend", "redis", "--url", redisUrl, "--redis-prefix", `bench:p4:${run}:`]),

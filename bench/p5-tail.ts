@@ -9,7 +9,7 @@
  */
 import { connect } from "../src/client/index.js";
 import { benchMessages, load, round, startBenchDaemon, type BenchModule, type BenchResult } from "./harness.js";
-import { benchPostgres, benchRedis } from "./servers.js";
+import { benchPostgres, benchRedis, isolationTag } from "./servers.js";
 import { summarize, type LatencySummary } from "./stats.js";
 
 const MESSAGES = 100_000;
@@ -69,16 +69,13 @@ async function measure(engine: Engine, args: string[]): Promise<BenchResult> {
   }
 }
 
-/** Each run its own schema and key prefix: with --baseline and --rounds, the sides and rounds share one Postgres and Redis, and an older side refuses a schema a newer one migrated. */
-let runs = 0;
-
 export const p5: BenchModule = {
   id: "P5",
   title: "messages.list tail 50 on a 100,000-message session",
   async run(): Promise<BenchResult[]> {
     const pgUrl = await benchPostgres();
     const redisUrl = await benchRedis();
-    const run = `${process.pid}_${++runs}`;
+    const run = isolationTag();
     return [
       await measure("jsonl", ["--backend", "jsonl"]),
       await measure("sqlite", ["--backend", "sqlite"]),

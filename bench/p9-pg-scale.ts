@@ -7,7 +7,7 @@
  * migrates).
  */
 import { round, runWorkers, startBenchDaemon, type BenchDaemon, type BenchModule, type BenchResult } from "./harness.js";
-import { benchPostgres } from "./servers.js";
+import { benchPostgres, isolationTag } from "./servers.js";
 import { summarize } from "./stats.js";
 
 const WRITERS = 8;
@@ -33,11 +33,8 @@ interface Case {
   errorSamples: string[];
 }
 
-let cases = 0;
-
 async function scaleCase(url: string, daemons: number, tag: string): Promise<Case> {
-  // Each case and run its own schema (with --baseline an older side refuses a schema a newer one migrated).
-  const schema = `bench_p9_${tag}_${process.pid}_${++cases}`;
+  const schema = `bench_p9_${tag}_${isolationTag()}`;
   const started: BenchDaemon[] = [];
   try {
     for (let d = 0; d < daemons; d++) started.push(await startBenchDaemon(["--backend", "postgres", "--url", url, "--pg-schema", schema]));

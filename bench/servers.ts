@@ -1,7 +1,7 @@
 /**
  * The database servers the bench modules share within one run: one throwaway PostgreSQL and one
  * throwaway redis-server (test/helpers), started on first use and killed when the run exits. Each
- * module isolates itself in its own schema, key prefix or database. AGENTSTATE_BENCH_POSTGRES_URL /
+ * module isolates itself in its own schema, key prefix or database (`isolationTag`). AGENTSTATE_BENCH_POSTGRES_URL /
  * AGENTSTATE_BENCH_REDIS_URL point the run at existing servers instead.
  */
 import pg from "pg";
@@ -9,6 +9,13 @@ import { startThrowawayPostgres } from "../test/helpers/postgres.js";
 import { startThrowawayRedis } from "../test/helpers/redis.js";
 
 let postgres: Promise<string> | undefined;
+let isolations = 0;
+
+/**
+ * A name part unique within this bench process, for a schema or key prefix: with --baseline and
+ * --rounds the sides and rounds share one server, and an older side refuses a schema a newer one migrated.
+ */
+export const isolationTag = (): string => `${process.pid}_${++isolations}`;
 let redis: Promise<string> | undefined;
 
 /** The URL of this run's Postgres server. */

@@ -6,18 +6,11 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import { OLD } from "../../src/backends/jsonl/journal.js";
-import { FaultyDisk } from "../helpers/faulty-disk.js";
-import { tempDir } from "../helpers/tmp.js";
+import { openFaultyJsonl } from "../helpers/jsonl.js";
 
 test("jsonl: a checkpoint that failed after rotating is tried again by later writes", { timeout: 20_000 }, async (t) => {
-  const dir = join(tempDir(t), "data");
-  const disk = new FaultyDisk();
-  const b = new JsonlBackend({ dataDir: dir, origin: "t", now: () => new Date(), disk, log: { warn: () => {}, info: () => {} } });
-  await b.open();
-  t.after(() => b.close());
-  const say = (content: string) => b.conversations.append({ sessionId: "s", createSession: true, messages: [{ role: "user", content }] });
+  const { b, disk, dir, say } = await openFaultyJsonl(t);
   await say("one");
   await b.engine.applyNow();
   disk.fail({ op: "datasync", path: /sessions\//, code: "EIO", times: 1 });

@@ -46,6 +46,17 @@ test("jsonl: a session file holding another session's record is DATA_DAMAGED", a
   await b.close();
 });
 
+test("jsonl: a session file that does not parse is DATA_DAMAGED, naming the file", async (t) => {
+  const dir = join(tempDir(t), "data");
+  await storeWithOneSession(dir);
+  const meta = readdirSync(join(dir, "sessions")).find((n) => n.endsWith(".meta.json"));
+  assert.ok(meta);
+  writeFileSync(join(dir, "sessions", meta), '{"id": "kept", "title": ');
+  const b = new JsonlBackend({ dataDir: dir, origin: "t", now: () => new Date() });
+  await assert.rejects(b.open(), isDamaged(new RegExp(`sessions/${meta.replace(".", "\\.")} is not valid JSON`)));
+  await b.close();
+});
+
 test("agentstated on a damaged data directory: exit 1 and one plain line naming the file", async (t) => {
   const root = tempDir(t);
   const dir = join(root, "data");

@@ -7,16 +7,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
-import { FaultyDisk } from "../helpers/faulty-disk.js";
-import { tempDir } from "../helpers/tmp.js";
+import { openFaultyJsonl } from "../helpers/jsonl.js";
 
 test("jsonl: a write acknowledged while the health probe waits on its flush stays in the journal", { timeout: 20_000 }, async (t) => {
-  const dir = join(tempDir(t), "data");
-  const disk = new FaultyDisk();
-  const b = new JsonlBackend({ dataDir: dir, origin: "t", now: () => new Date(), disk, log: { warn: () => {}, info: () => {} } });
-  await b.open();
-  t.after(() => b.close());
-  const say = (content: string) => b.conversations.append({ sessionId: "s", createSession: true, messages: [{ role: "user", content }] });
+  const { b, disk, dir, say } = await openFaultyJsonl(t);
   await say("before");
   disk.fail({ op: "write", path: /journal/, code: "ENOSPC", times: 1 });
   await assert.rejects(say("refused"), { code: "BACKEND_UNAVAILABLE" });

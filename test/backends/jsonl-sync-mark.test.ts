@@ -3,11 +3,8 @@
  * cleared the mark would retire journal lines whose bytes only the page cache holds.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { test } from "node:test";
-import { JsonlBackend } from "../../src/backends/jsonl/index.js";
-import { FaultyDisk } from "../helpers/faulty-disk.js";
-import { tempDir } from "../helpers/tmp.js";
+import { openFaultyJsonl } from "../helpers/jsonl.js";
 
 interface ApplierView {
   sync(): Promise<void>;
@@ -15,11 +12,7 @@ interface ApplierView {
 }
 
 test("jsonl: a write landing while its file is being flushed keeps the file marked for the next flush", async (t) => {
-  const disk = new FaultyDisk();
-  const b = new JsonlBackend({ dataDir: join(tempDir(t), "data"), origin: "t", now: () => new Date(), disk });
-  await b.open();
-  t.after(() => b.close());
-  const say = (content: string) => b.conversations.append({ sessionId: "s", createSession: true, messages: [{ role: "user", content }] });
+  const { b, disk, say } = await openFaultyJsonl(t);
   await say("first");
   await b.engine.applyNow();
   const applier = (b.engine as unknown as { applier: ApplierView }).applier;

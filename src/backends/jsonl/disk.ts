@@ -50,6 +50,8 @@ export async function writeFully(
   }
 }
 
+const closedError = () => Object.assign(new Error("EBADF: the file was closed"), { code: "EBADF" });
+
 /**
  * A file of the real disk. Everything but the flush is a synchronous call inside the async method:
  * reads and writes of these files go to the page cache and take a few microseconds, while a round
@@ -60,8 +62,6 @@ export async function writeFully(
  * The cost: a write that the kernel holds back (dirty-page throttling on a slow disk) holds the
  * event loop for that long. Errors still arrive as rejections (ENOSPC, EIO, EBADF).
  */
-const closedError = () => Object.assign(new Error("EBADF: the file was closed"), { code: "EBADF" });
-
 class NodeFile implements DiskFile {
   /** -1 once closed: later calls fail with EBADF instead of reaching a file that reused the number. */
   private fd: number;

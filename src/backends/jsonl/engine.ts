@@ -267,10 +267,10 @@ export class Engine {
     this.writeError = undefined;
     this.changeSink?.durable(j);
     this.scheduleApply();
-    // A checkpoint that failed after rotating leaves the old segment: it is tried again (after a
-    // pause that grows with each failure), or the journal would grow until close.
-    const due = this.journal.hasOld ? Date.now() >= this.checkpointRetryAt : this.journal.size >= ROTATE_BYTES;
-    if (due && !this.checkpointing) this.checkpoint().catch(() => undefined);
+    // Due when the journal is long, or when a failed checkpoint left the old segment (or the
+    // journal would grow until close); after a failure, not before a pause that grows each time.
+    const due = this.journal.hasOld || this.journal.size >= ROTATE_BYTES;
+    if (due && !this.checkpointing && Date.now() >= this.checkpointRetryAt) this.checkpoint().catch(() => undefined);
   }
 
   private scheduleApply(): void {
@@ -334,6 +334,7 @@ export class Engine {
         await this.applier.sync();
         await this.journal.retireOld();
         this.checkpointFailures = 0;
+        this.checkpointRetryAt = 0;
       } catch (err) {
         this.lagError = err as Error;
         this.checkpointFailures++;

@@ -33,35 +33,32 @@ const fromRow = (r: ChangeRow): Change => {
 /** Rows per INSERT: well under Postgres' 65,535 parameters. */
 const INSERT_CHUNK = 500;
 const DEFERRED = "changes.deferred";
-const COLUMNS = "at, origin, domain, type, record_id, version, data";
-const ROW = "(?, ?, ?, ?, ?, ?, ?)";
-const NUMBERED_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-const INSERT_ONE = `INSERT INTO changes (${COLUMNS}) VALUES ${ROW}`;
-const INSERT_ONE_NUMBERED = `INSERT INTO changes (id, cur, ${COLUMNS}) VALUES ${NUMBERED_ROW}`;
-/** `n` value tuples, made once per n. */
-const tuples = new Map<string, string>();
-function values(row: string, n: number): string {
-  const key = `${row}${n}`;
-  let text = tuples.get(key);
-  if (text === undefined) {
-    text = new Array<string>(n).fill(row).join(", ");
-    if (tuples.size < 64) tuples.set(key, text);
+const COLUMNS = ["at", "origin", "domain", "type", "record_id", "version", "data"];
+/** Statements by row count, for plain rows and rows numbered by the writer (id, cur first); small counts are kept. */
+const statements = new Map<string, string>();
+function insertStatement(numbered: boolean, n: number): string {
+  const key = `${numbered}${n}`;
+  let sql = statements.get(key);
+  if (sql === undefined) {
+    const columns = numbered ? ["id", "cur", ...COLUMNS] : COLUMNS;
+    const row = `(${columns.map(() => "?").join(", ")})`;
+    sql = `INSERT INTO changes (${columns.join(", ")}) VALUES ${new Array<string>(n).fill(row).join(", ")}`;
+    if (n <= 16) statements.set(key, sql);
   }
-  return text;
+  return sql;
 }
 
 async function insertChanges(q: TxSql, db: SqlDb, rows: Param[][]): Promise<void> {
   const top = db.dialect.changeTop === undefined ? undefined : Number((await q.get<{ top: number }>(db.dialect.changeTop))?.top ?? 0);
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     const chunk = rows.slice(i, i + INSERT_CHUNK);
-    if (top === undefined) {
-      await q.run(chunk.length === 1 ? INSERT_ONE : `INSERT INTO changes (${COLUMNS}) VALUES ${values(ROW, chunk.length)}`, chunk.flat());
-    } else {
-      // The writer numbers its rows itself: id and cursor top+1, top+2, … (see Dialect.changeTop).
-      const params: Param[] = [];
-      for (const [k, row] of chunk.entries()) params.push(top + i + k + 1, top + i + k + 1, ...row);
-      await q.run(chunk.length === 1 ? INSERT_ONE_NUMBERED : `INSERT INTO changes (id, cur, ${COLUMNS}) VALUES ${values(NUMBERED_ROW, chunk.length)}`, params);
+    const params: Param[] = [];
+    for (const [k, row] of chunk.entries()) {
+      // Where the writer numbers its rows itself: id and cursor top+1, top+2, … (Dialect.changeTop).
+      if (top !== undefined) params.push(top + i + k + 1, top + i + k + 1);
+      params.push(...row);
     }
+    await q.run(insertStatement(top !== undefined, chunk.length), params);
   }
 }
 

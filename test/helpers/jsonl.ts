@@ -1,0 +1,26 @@
+/**
+ * A jsonl backend on a FaultyDisk in a temp directory, closed after the test, for the engine's
+ * failure tests; `say` appends one user message to session "s".
+ */
+import type { TestContext } from "node:test";
+import { join } from "node:path";
+import { JsonlBackend } from "../../src/backends/jsonl/index.js";
+import { FaultyDisk } from "./faulty-disk.js";
+import { tempDir } from "./tmp.js";
+
+export interface FaultyJsonl {
+  b: JsonlBackend;
+  disk: FaultyDisk;
+  dir: string;
+  say: (content: string) => Promise<unknown>;
+}
+
+export async function openFaultyJsonl(t: TestContext): Promise<FaultyJsonl> {
+  const dir = join(tempDir(t), "data");
+  const disk = new FaultyDisk();
+  const b = new JsonlBackend({ dataDir: dir, origin: "t", now: () => new Date(), disk, log: { warn: () => {}, info: () => {} } });
+  await b.open();
+  t.after(() => b.close());
+  const say = (content: string) => b.conversations.append({ sessionId: "s", createSession: true, messages: [{ role: "user", content }] });
+  return { b, disk, dir, say };
+}
