@@ -74,6 +74,7 @@ export const p9: BenchModule = {
         measured: `${one.rate.toLocaleString("en-US")} appends/s; slowest writer p99 ${one.p99ms} ms; ${one.errors} errors`,
         ratio: null,
         pass: null,
+        metric: { value: one.rate, unit: "appends/s", better: "higher" },
         raw: { ...one },
       },
       {
@@ -83,6 +84,7 @@ export const p9: BenchModule = {
         measured: `${three.rate.toLocaleString("en-US")} appends/s (per daemon ${three.perDaemon.join(" / ")}); ${times.toFixed(2)}× one daemon; slowest writer p99 ${three.p99ms} ms; ${three.errors} errors`,
         ratio: round(times / TARGET_RATIO, 2),
         pass: times >= TARGET_RATIO && three.errors === 0 && one.errors === 0,
+        metric: { value: three.rate, unit: "appends/s", better: "higher" },
         raw: { ...three, timesOne: round(times, 2), oneRate: one.rate, errorSamples: [...one.errorSamples, ...three.errorSamples] },
       },
     ];

@@ -176,7 +176,11 @@ async function checkEverything(c: Client, ids: readonly string[]): Promise<void>
 // ---------------------------------------------------------------------------------------------
 // Verbatim strings on every backend
 
-const ID_STRINGS = ["'; DROP TABLE sessions; --", '" OR 1=1 --', "$1", "?", "%s", "' OR ''='", "1; DELETE FROM messages", "\\", "${x}", "*", "[a]", "{}", "agentstate:*"];
+const ID_STRINGS = [
+  "'; DROP TABLE sessions; --", '" OR 1=1 --', "$1", "?", "%s", "' OR ''='", "1; DELETE FROM messages", "\\", "${x}", "*", "[a]", "{}", "agentstate:*",
+  // Postgres transactions write values in as E'…' literals (docs/decisions/postgres-round-trips.md).
+  "\\'; DROP TABLE sessions; --", "E'\\x41'", "$$; DROP TABLE sessions; $$",
+];
 const ANY_STRINGS = [...ID_STRINGS, "\r\nFLUSHALL\r\n", "*1\r\n$8\r\nFLUSHALL\r\n", "KEYS *\r\nDEL agentstate:sessions\r\n", "\\x00", "\t\n"];
 
 async function verbatim(t: TestContext, c: Client): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * PostgreSQL through pg: a bounded pool whose sessions use the configured schema, parameterized
- * statements only, and bounded waits everywhere (docs/operations.md "Postgres timeouts"):
+ * PostgreSQL through pg: a bounded pool whose sessions use the configured schema, transactions in
+ * as few round trips as they allow (docs/decisions/postgres-round-trips.md), and bounded waits
+ * everywhere (docs/operations.md "Postgres timeouts"):
  *
  * - every daemon session starts with server-side `statement_timeout`, `lock_timeout` and
  *   `idle_in_transaction_session_timeout` (sent in the startup packet: no extra round trip), so no
@@ -9,14 +10,16 @@
  * - every statement has a client-side reply timeout; a connection that times out is destroyed, never
  *   returned to the pool, so a dead TCP connection is used once at most;
  * - TCP keepalives on every socket;
- * - a write whose COMMIT was sent but not answered is OUTCOME_UNKNOWN; any other failure of a write
- *   is BACKEND_UNAVAILABLE (or the domain error) and nothing was stored.
+ * - a write whose COMMIT was sent but not answered is OUTCOME_UNKNOWN (its statements travel with
+ *   the COMMIT); any other failure of a write is BACKEND_UNAVAILABLE (or the domain error) and
+ *   nothing was stored.
  */
 import pg from "pg";
 import { outcomeUnknown } from "../../domain/errors.js";
 import type { Param, Row, Sql, SqlDb, TxOptions, TxSql } from "../sql/db.js";
 import { postgresDialect } from "./dialect.js";
 import { isConnectionLoss, isContention, mapPgError, PgNoReplyError } from "./errors.js";
+import { withLiterals } from "./literals.js";
 
 export { CHANGES_CHANNEL, MIGRATION_LOCK, postgresDialect } from "./dialect.js";
 export { mapPgError } from "./errors.js";
@@ -200,35 +203,38 @@ export class PostgresDb implements SqlDb {
     }
   }
 
+  /**
+   * A transaction in as few round trips as it allows (PgTx): BEGIN travels with the first statement,
+   * queued writes with the next statement or the COMMIT. An append is two: BEGIN with its locking
+   * read, then its writes with the COMMIT.
+   */
   async tx<T>(fn: (q: TxSql) => Promise<T>, opts: TxOptions = {}): Promise<T> {
     const replyMs = opts.unbounded ? 0 : this.timeouts.replyMs;
     const started = performance.now();
     let contended = 0;
     for (let attempt = 0; ; attempt++) {
       const lease = await this.lease();
-      let stage: "begin" | "work" | "commit" = "begin";
+      const q = new PgTx(lease.client, replyMs);
       let again = false;
       try {
-        await queryWithin(lease.client, "BEGIN", undefined, replyMs);
-        stage = "work";
-        const q = new PgTx(lease.client, replyMs);
         const result = await fn(q);
         for (const hook of q.hooks) await hook();
-        stage = "commit";
-        await queryWithin(lease.client, "COMMIT", undefined, replyMs);
+        await q.commit();
         return result;
       } catch (err) {
         if (isConnectionLoss(err)) {
           lease.broken = true;
           // COMMIT went out and nothing came back: the server may have committed.
-          if (stage === "commit") throw outcomeUnknown(`postgres did not confirm the commit (${err instanceof PgNoReplyError ? "no reply" : "connection lost"})`);
-          // A pooled connection the server had already dropped: nothing but BEGIN was sent.
-          again = stage === "begin" && attempt === 0 && lease.reused && !(err instanceof PgNoReplyError);
+          if (q.commitSent) throw outcomeUnknown(`postgres did not confirm the commit (${err instanceof PgNoReplyError ? "no reply" : "connection lost"})`);
+          // A pooled connection the server had already dropped: its first message (no COMMIT in it) got no answer.
+          again = !q.answered && attempt === 0 && lease.reused && !(err instanceof PgNoReplyError);
         } else {
           // The server answered (a failed statement or a refused COMMIT): the transaction is void.
-          await queryWithin(lease.client, "ROLLBACK", undefined, replyMs).catch(() => {
-            lease.broken = true;
-          });
+          if (q.begun) {
+            await queryWithin(lease.client, "ROLLBACK", undefined, replyMs).catch(() => {
+              lease.broken = true;
+            });
+          }
           // Lost to another transaction (lock wait too long, deadlock, serialization): nothing was
           // stored and the function only computes from what it reads, so it runs again, a few times
           // within a budget. A cut-off daemon's locks go within idle_in_transaction_session_timeout.
@@ -270,32 +276,68 @@ export class PostgresDb implements SqlDb {
   }
 }
 
+/**
+ * One transaction's statements, sent as simple queries with their parameters written in as
+ * literals (literals.ts), so that several travel in one message: BEGIN goes with the first
+ * statement, and queued statements with the next one or with the COMMIT. A failure anywhere in a
+ * message ends it there: the server skips the rest, COMMIT included, and the transaction is void.
+ */
 class PgTx implements TxSql {
   readonly state = new Map<string, unknown>();
   readonly hooks: (() => Promise<void>)[] = [];
+  /** Statements waiting for the next message; BEGIN until it has gone out. */
+  private queued: string[] = ["BEGIN"];
+  /** BEGIN has been sent: a failure needs a ROLLBACK. */
+  begun = false;
+  /** The server has answered a message of this transaction. */
+  answered = false;
+  /** A message holding COMMIT has been sent: losing its answer leaves the outcome unknown. */
+  commitSent = false;
+
   constructor(
     private readonly client: pg.Client,
     private readonly replyMs: number,
   ) {}
+
   beforeCommit(hook: () => Promise<void>): void {
     this.hooks.push(hook);
   }
-  private async result(sql: string, params: readonly Param[] = []): Promise<pg.QueryResult> {
+
+  queue(sql: string, params?: readonly Param[]): void {
+    this.queued.push(withLiterals(sql, params));
+  }
+
+  /** Sends the queued statements and `last` in one message; answers with `last`'s result. */
+  private async send(last: string): Promise<pg.QueryResult> {
+    this.queued.push(last);
+    const text = this.queued.join(";\n");
+    this.queued = [];
+    this.begun = true;
     try {
-      return await queryWithin(this.client, toNumbered(sql), params as unknown[], this.replyMs);
+      const res = (await queryWithin(this.client, text, undefined, this.replyMs)) as pg.QueryResult | pg.QueryResult[];
+      this.answered = true;
+      return Array.isArray(res) ? res[res.length - 1] : res;
     } catch (err) {
       // Connection losses and contention stay raw: tx() tells a lost COMMIT from a lost statement,
       // and runs a transaction that lost a lock race again.
       throw isConnectionLoss(err) || isContention(err) ? err : mapPgError(err);
     }
   }
+
+  /** Sends what is queued with COMMIT; nothing at all when the transaction neither read nor wrote. */
+  async commit(): Promise<void> {
+    if (!this.begun && this.queued.length === 1) return;
+    this.commitSent = true;
+    await this.send("COMMIT");
+  }
+
   async all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    return (await this.result(sql, params)).rows as T[];
+    return (await this.send(withLiterals(sql, params))).rows as T[];
   }
   async get<T = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0];
   }
   async run(sql: string, params?: readonly Param[]): Promise<number> {
-    return (await this.result(sql, params)).rowCount ?? 0;
+    return (await this.send(withLiterals(sql, params))).rowCount ?? 0;
   }
 }

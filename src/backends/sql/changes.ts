@@ -58,7 +58,9 @@ async function insertChanges(q: TxSql, db: SqlDb, rows: Param[][]): Promise<void
       if (top !== undefined) params.push(top + i + k + 1, top + i + k + 1);
       params.push(...row);
     }
-    await q.run(insertStatement(top !== undefined, chunk.length), params);
+    const sql = insertStatement(top !== undefined, chunk.length);
+    if (q.queue) q.queue(sql, params);
+    else await q.run(sql, params);
   }
 }
 

@@ -20,6 +20,12 @@ export interface TxSql extends Sql {
    * (where the engine has it; absent on SQLite, whose single writer needs no deferral).
    */
   beforeCommit?(hook: () => Promise<void>): void;
+  /**
+   * Queues a statement whose answer nobody needs; it is sent, in order, with the next statement or
+   * with the COMMIT, in one round trip (where the engine has it: Postgres; SQLite runs in process).
+   * A failure surfaces from that statement or from the commit.
+   */
+  queue?(sql: string, params?: readonly Param[]): void;
 }
 
 export interface TxOptions {

@@ -1,5 +1,5 @@
 /** The write half of a SQL unit of work: statements decided on, run in order before COMMIT. */
-import type { Param, Sql } from "./db.js";
+import type { Param, TxSql } from "./db.js";
 
 /** Statements a unit of work decided on, run in order before COMMIT. */
 export class SqlWrites {
@@ -9,8 +9,12 @@ export class SqlWrites {
     this.statements.push([sql, params]);
   }
 
-  async flush(q: Sql): Promise<void> {
-    for (const [sql, params] of this.statements) await q.run(sql, params);
+  /** Runs them, or queues them to travel with the COMMIT where the engine can (TxSql.queue). */
+  async flush(q: TxSql): Promise<void> {
+    for (const [sql, params] of this.statements) {
+      if (q.queue) q.queue(sql, params);
+      else await q.run(sql, params);
+    }
   }
 }
 
