@@ -5,7 +5,7 @@
  */
 import { nodeDisk, type Disk, type DiskFile } from "../../src/backends/jsonl/disk.js";
 
-export type FaultOp = "open" | "write" | "datasync" | "truncate" | "rename" | "unlink" | "syncDir" | "mkdir";
+export type FaultOp = "open" | "write" | "datasync" | "truncate" | "rename" | "unlink" | "syncDir" | "mkdir" | "close";
 
 export interface Fault {
   op: FaultOp;
@@ -23,8 +23,9 @@ export class FaultyDisk implements Disk {
   private faults: Fault[] = [];
   /** When set, the next write puts only this many bytes on disk and then fails with ENOSPC (a disk filling up mid-write). */
   partialWriteBytes?: number;
-  /** Counts of each operation, for assertions. */
+  /** Counts of each operation, and of the injected failures of each, for assertions. */
   readonly calls = new Map<string, number>();
+  readonly failures = new Map<string, number>();
 
   private holds: Array<{ op: FaultOp; path: RegExp; until: Promise<void> }> = [];
 
@@ -54,6 +55,7 @@ export class FaultyDisk implements Disk {
     const f = this.faults.find((x) => x.op === op && (!x.path || x.path.test(path)));
     if (!f) return;
     if (f.times !== undefined && --f.times <= 0) this.faults = this.faults.filter((x) => x !== f);
+    this.failures.set(op, (this.failures.get(op) ?? 0) + 1);
     throw error(f.code, op, path);
   }
 
@@ -108,5 +110,9 @@ class FaultyFile implements DiskFile {
     this.disk.check("datasync", this.path);
     return this.inner.datasync();
   }
-  close = () => this.inner.close();
+  /** A failing close still frees the descriptor, as close(2) does on Linux; only the error is injected. */
+  async close() {
+    await this.inner.close();
+    this.disk.check("close", this.path);
+  }
 }

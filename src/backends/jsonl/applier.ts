@@ -105,15 +105,16 @@ export class Applier {
     if (fh) {
       this.handles.delete(path); // re-insert: most recently used last
     } else {
+      // Evict first: a close that fails must not leave the new descriptor unowned.
+      if (this.handles.size >= OPEN_HANDLES) {
+        const [oldest] = this.handles.keys();
+        await this.closeHandle(oldest);
+      }
       if (create) {
         await this.ensureDir(dirname(path));
         this.dirtyDirs.set(dirname(path), ++this.marks);
       }
       fh = await this.vfs.disk.open(this.vfs.abs(path), create ? "w" : "r+");
-      if (this.handles.size >= OPEN_HANDLES) {
-        const [oldest] = this.handles.keys();
-        await this.closeHandle(oldest);
-      }
     }
     this.handles.set(path, fh);
     return fh;

@@ -107,10 +107,10 @@ export class Journal {
 
   /** Starts an empty journal (after open replayed and synced what was in it). */
   async reset(): Promise<void> {
-    const fh = await this.disk.open(this.path(ACTIVE), "w");
-    await fh.datasync();
-    this.fh = fh;
+    await this.fh?.close();
+    this.fh = await this.disk.open(this.path(ACTIVE), "w"); // owned at once: close() frees it if the sync fails
     this.size = 0;
+    await this.fh.datasync();
     await unlessMissing(this.disk.unlink(this.path(OLD)));
     this.hasOld = false;
   }
