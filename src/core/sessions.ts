@@ -1,5 +1,6 @@
 /** Session record rules: defaults, patches, version and sequence checks. Pure; the caller stores the result. */
 import type { Message, MessageInput, Session, SessionCreate, SessionPatch } from "../domain/conversations.js";
+import { extend } from "../domain/clone.js";
 import { conflict } from "../domain/errors.js";
 import { compareKeys } from "../domain/order.js";
 
@@ -63,7 +64,7 @@ export function checkLastSeq(session: Session, expected: number | undefined): vo
 }
 
 /** A stored message: the caller's fields, then the assigned seq and createdAt (which win). */
-export const stampMessage = (m: MessageInput, seq: number, createdAt: string): Message => ({ ...m, seq, createdAt });
+export const stampMessage = (m: MessageInput, seq: number, createdAt: string): Message => extend(m, { seq, createdAt });
 
 /** Sessions sort newest updatedAt first, ties by id descending (code point order); the cursor is that key. */
 export const sessionSortKey = (s: Session): [string, string] => [s.updatedAt, s.id];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clone } from "../../src/domain/clone.js";
+import { clone, extend } from "../../src/domain/clone.js";
 
 test("clone: a deep copy that shares nothing with the original", () => {
   const original = { id: "s", tags: ["a"], metadata: { nested: { list: [1, { x: null }] } }, missing: undefined, at: new Date(5) };
@@ -40,4 +40,19 @@ test("clone: other objects go to structuredClone", () => {
   assert.ok(copy instanceof Map);
   assert.notEqual(copy.get("k"), map.get("k"));
   assert.deepEqual(copy.get("k"), { v: 1 });
+});
+
+test("extend: what a spread of both gives — same keys in the same order, the extra's values win, a __proto__ key stays own", () => {
+  const base = JSON.parse('{"role": "user", "seq": 9, "__proto__": {"polluted": true}, "gone": null}') as Record<string, unknown>;
+  const extra = { seq: 1, createdAt: "t", missing: undefined };
+  const got = extend(base, extra);
+  const spread = { ...base, ...extra };
+  assert.deepEqual(Object.keys(got), Object.keys(spread));
+  assert.equal(JSON.stringify(got), JSON.stringify(spread));
+  assert.equal(got.seq, 1);
+  assert.ok(Object.hasOwn(got, "missing"));
+  assert.equal(Object.getPrototypeOf(got), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(got, "__proto__")?.value, { polluted: true });
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(base.createdAt, undefined, "the base is not changed");
 });
