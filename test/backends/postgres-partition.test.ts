@@ -178,6 +178,28 @@ describe("postgres behind a silent partition", { skip, timeout: 180_000 }, () =>
     assert.equal(await other.db.read.get("SELECT value FROM kv WHERE key = 'probe-b'"), undefined);
   });
 
+  test("a COMMIT message of several statements still fails within 5 s of a partition (its patience ends with the LISTEN heartbeat)", async (t) => {
+    const { cut } = await backends(t);
+    while (!cut.listener.connected) await sleep(20);
+    let down = 0;
+    const r = await timed(() =>
+      cut.db.tx(async (q) => {
+        await q.get("SELECT 1");
+        q.queue?.("INSERT INTO kv (key, value) VALUES (?, ?)", ["several-a", "x"]);
+        q.queue?.("INSERT INTO kv (key, value) VALUES (?, ?)", ["several-b", "x"]);
+        q.beforeCommit?.(async () => {
+          lab.partition(0);
+          down = performance.now();
+        });
+      }),
+    );
+    const failedAfter = performance.now() - down;
+    lab.heal(0);
+    assert.equal(r.code, "OUTCOME_UNKNOWN");
+    assert.ok(failedAfter <= 5000, `failed ${failedAfter.toFixed(0)} ms after the partition`);
+    t.diagnostic(`failed ${failedAfter.toFixed(0)} ms after the partition`);
+  });
+
   test("tear down the lab", async () => {
     await server.stop?.();
     lab.close();

@@ -80,17 +80,42 @@ export function destroyConnection(client: pg.Client): void {
   client.connection.stream.destroy();
 }
 
-/** Sends one statement; rejects with PgNoReplyError (and destroys the connection) when no reply comes in `ms`. */
-export async function queryWithin(client: pg.Client, text: string, values: unknown[] | undefined, ms: number): Promise<pg.QueryResult> {
+/**
+ * Where a message of several statements may wait longer than the reply timeout: each statement can
+ * wait for row locks (up to lock_timeout, within statement_timeout) on a server that is alive.
+ */
+export interface Patience {
+  /** The longest wait in all. */
+  maxMs: number;
+  /** Whether the server answers on another connection right now (the LISTEN heartbeat). */
+  serverAnswering: () => boolean;
+}
+
+/** How often a patient wait asks whether the server still answers elsewhere. */
+const PATIENCE_CHECK_MS = 250;
+
+/**
+ * Sends one message; rejects with PgNoReplyError (and destroys the connection) when no reply comes
+ * in `ms` — or, with `patience`, when none has come by then and the server no longer answers
+ * elsewhere, or none has come in `patience.maxMs`.
+ */
+export async function queryWithin(client: pg.Client, text: string, values: unknown[] | undefined, ms: number, patience?: Patience): Promise<pg.QueryResult> {
   const sent = client.query(text, values);
   if (ms <= 0) return sent;
   sent.catch(() => undefined); // settled by the destroyed socket after our timeout: already answered
+  const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    const check = () => {
+      const waited = performance.now() - started;
+      if (patience && waited < patience.maxMs && patience.serverAnswering()) {
+        timer = setTimeout(check, Math.min(PATIENCE_CHECK_MS, patience.maxMs - waited));
+        return;
+      }
       destroyConnection(client);
-      reject(new PgNoReplyError(ms));
-    }, ms);
+      reject(new PgNoReplyError(waited));
+    };
+    timer = setTimeout(check, ms);
   });
   try {
     return await Promise.race([sent, late]);
@@ -120,6 +145,11 @@ export class PostgresDb implements SqlDb {
   readonly read: Sql;
   readonly pool: pg.Pool;
   readonly timeouts: PgTimeouts;
+  /**
+   * Whether the server answers on another connection (set by the backend to its LISTEN connection's
+   * state): a transaction message of several statements waits past the reply timeout while it does.
+   */
+  serverAnswering?: () => boolean;
   private readonly used = new WeakSet<pg.PoolClient>();
 
   constructor(readonly opts: PostgresDbOptions) {
@@ -214,7 +244,7 @@ export class PostgresDb implements SqlDb {
     let contended = 0;
     for (let attempt = 0; ; attempt++) {
       const lease = await this.lease();
-      const q = new PgTx(lease.client, replyMs);
+      const q = new PgTx(lease.client, replyMs, this.patience(opts));
       let again = false;
       try {
         const result = await fn(q);
@@ -246,6 +276,14 @@ export class PostgresDb implements SqlDb {
       }
       if (contended > 0) await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * contended));
     }
+  }
+
+  /** How long a message of `statements` statements may wait while the server answers elsewhere. */
+  private patience(opts: TxOptions): ((statements: number) => Patience | undefined) | undefined {
+    const serverAnswering = this.serverAnswering;
+    if (opts.unbounded || serverAnswering === undefined) return undefined;
+    const { replyMs, statementMs } = this.timeouts;
+    return (statements) => (statements > 1 ? { maxMs: replyMs + (statements - 1) * statementMs, serverAnswering } : undefined);
   }
 
   /** A cheap round trip, for health; fails within `ms`, waiting for a connection included. */
@@ -297,6 +335,7 @@ class PgTx implements TxSql {
   constructor(
     private readonly client: pg.Client,
     private readonly replyMs: number,
+    private readonly patience?: (statements: number) => Patience | undefined,
   ) {}
 
   beforeCommit(hook: () => Promise<void>): void {
@@ -310,11 +349,12 @@ class PgTx implements TxSql {
   /** Sends the queued statements and `last` in one message; answers with `last`'s result. */
   private async send(last: string): Promise<pg.QueryResult> {
     this.queued.push(last);
+    const statements = this.queued.filter((sql) => sql !== "BEGIN" && sql !== "COMMIT").length;
     const text = this.queued.join(";\n");
     this.queued = [];
     this.begun = true;
     try {
-      const res = (await queryWithin(this.client, text, undefined, this.replyMs)) as pg.QueryResult | pg.QueryResult[];
+      const res = (await queryWithin(this.client, text, undefined, this.replyMs, this.patience?.(statements))) as pg.QueryResult | pg.QueryResult[];
       this.answered = true;
       return Array.isArray(res) ? res[res.length - 1] : res;
     } catch (err) {
@@ -328,7 +368,14 @@ class PgTx implements TxSql {
   async commit(): Promise<void> {
     if (!this.begun && this.queued.length === 1) return;
     this.commitSent = true;
-    await this.send("COMMIT");
+    try {
+      await this.send("COMMIT");
+    } catch (err) {
+      // pg refuses, without writing a byte, to send on a connection that already failed (the server
+      // ended an idle transaction, say): that COMMIT never left.
+      if (/not queryable/.test((err as Error).message ?? "")) this.commitSent = false;
+      throw err;
+    }
   }
 
   async all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {

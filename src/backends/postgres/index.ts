@@ -38,6 +38,7 @@ export class PostgresStorage extends SqlStorage {
     const db = new PostgresDb({ url: options.url, schema, poolSize: options.poolSize ?? 10, timeouts: options.timeouts });
     super(db, options, POLL_MS);
     this.listener = new ChangeListener({ config: () => db.clientConfig(), schema, onWake: () => this.changes.nudge(), log: options.log });
+    db.serverAnswering = () => this.listener.connected;
   }
 
   open(): Promise<void> {

@@ -7,6 +7,11 @@
  * quotes and backslashes doubled, which reads the same whatever `standard_conforming_strings` says.
  * A NUL cannot travel inside a query text (PostgreSQL could not store it in a text field either), so
  * it is refused here with the error the server's own refusal maps to.
+ *
+ * This relies on the connection's client_encoding being UTF8, which pg always sends last in the
+ * startup packet (so no URL or role setting overrides it) and the daemon never changes: in an
+ * encoding such as SJIS, where a multi-byte character can end in a backslash byte, doubling
+ * backslashes is not enough.
  */
 import { invalidParams } from "../../domain/errors.js";
 import type { Param } from "../sql/db.js";
@@ -14,8 +19,8 @@ import type { Param } from "../sql/db.js";
 /** A statement split at its `?` placeholders (our statements never hold a literal question mark). */
 const pieces = new Map<string, string[]>();
 
-export function literal(v: Param): string {
-  if (v === null) return "NULL";
+export function literal(v: Param | undefined): string {
+  if (v === null || v === undefined) return "NULL"; // undefined: what pg sends for it
   if (typeof v === "number") {
     if (!Number.isFinite(v)) throw new Error(`a SQL parameter is not a finite number: ${v}`);
     return `'${v}'`;

@@ -1,0 +1,64 @@
+/**
+ * A Postgres transaction's messages (docs/decisions/postgres-round-trips.md): what a caller is told
+ * when a message holding COMMIT never left, and how long a message of several statements may wait
+ * on row locks while the server is alive.
+ */
+import assert from "node:assert/strict";
+import { test, type TestContext } from "node:test";
+import pg from "pg";
+import { PostgresBackend } from "../../src/backends/postgres/index.js";
+import { postgres } from "../helpers/postgres.js";
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+let n = 0;
+
+async function open(t: TestContext): Promise<{ b: PostgresBackend; url: string; schema: string }> {
+  const url = (await postgres()).url;
+  const schema = `t_pg_tx_${process.pid}_${n++}`;
+  const b = new PostgresBackend({ url, schema, origin: "t", now: () => new Date() });
+  await b.open();
+  t.after(() => b.close());
+  while (!b.listener.connected) await sleep(20);
+  return { b, url, schema };
+}
+
+test("postgres: a COMMIT that pg never sent (the server had ended the idle transaction) is BACKEND_UNAVAILABLE, not OUTCOME_UNKNOWN", { timeout: 30_000 }, async (t) => {
+  const { b } = await open(t);
+  await assert.rejects(
+    b.db.tx(async (q) => {
+      await q.get("SELECT 1");
+      await sleep(2600); // past idle_in_transaction_session_timeout (2 s): the server ends the session
+      q.queue?.("INSERT INTO kv (key, value) VALUES (?, ?)", ["late", "x"]);
+    }),
+    { code: "BACKEND_UNAVAILABLE" },
+  );
+  assert.equal(await b.db.read.get("SELECT value FROM kv WHERE key = 'late'"), undefined);
+});
+
+test("postgres: writes that wait on other transactions' row locks for longer than the reply timeout in all, each within lock_timeout, commit", { timeout: 30_000 }, async (t) => {
+  const { b, url, schema } = await open(t);
+  // Two other sessions hold the keys we insert, and give them up after 1.6 s and 3.2 s: each of our
+  // INSERTs waits 1.6 s, 3.2 s in all, past the 3 s reply timeout.
+  const holders = await Promise.all(
+    ["k1", "k2"].map(async (key) => {
+      const c = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+      await c.connect();
+      t.after(() => c.end());
+      await c.query("BEGIN");
+      await c.query("INSERT INTO kv (key, value) VALUES ($1, 'theirs')", [key]);
+      return c;
+    }),
+  );
+  const released = [sleep(1600).then(() => holders[0].query("ROLLBACK")), sleep(3200).then(() => holders[1].query("ROLLBACK"))];
+  const t0 = performance.now();
+  await b.db.tx(async (q) => {
+    q.queue?.("INSERT INTO kv (key, value) VALUES (?, ?)", ["k1", "mine"]);
+    q.queue?.("INSERT INTO kv (key, value) VALUES (?, ?)", ["k2", "mine"]);
+  });
+  const took = performance.now() - t0;
+  await Promise.all(released);
+  assert.ok(took > 3000, `the writes waited ${took.toFixed(0)} ms, not past the reply timeout: the test proves nothing`);
+  const rows = await b.db.read.all<{ key: string; value: string }>("SELECT key, value FROM kv WHERE key IN ('k1', 'k2') ORDER BY key");
+  assert.deepEqual(rows, [{ key: "k1", value: "mine" }, { key: "k2", value: "mine" }]);
+  t.diagnostic(`committed after ${took.toFixed(0)} ms`);
+});
