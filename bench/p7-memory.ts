@@ -7,9 +7,10 @@
  * again after a longer one): growth is the last reading minus the idle one. /proc/<pid>/status
  * splits the RSS into anonymous memory (heap, buffers) and file pages (code, mapped files).
  *
- * The daemon runs with `--max-semi-space-size=1` as in production (src/config/node-flags.ts);
- * `P7.uncapped` repeats the whole measurement without it (the cap keeps V8's young generation at 1 MB per semi-space instead of growing
- * to 16 MB under a high allocation rate): a comparison that shows where the growth goes.
+ * The daemon runs with its production node flags (src/config/node-flags.ts: a cap on V8's
+ * semi-spaces); `P7.uncapped` repeats the whole measurement without them (the young generation then
+ * grows to 16 MB per semi-space under a high allocation rate): a comparison that shows where the
+ * growth goes.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -150,7 +151,7 @@ export const p7: BenchModule = {
       },
       {
         id: "P7.uncapped",
-        what: "same, the daemon's node started without --max-semi-space-size=1 (comparison)",
+        what: `same, the daemon's node started without ${DAEMON_NODE_FLAGS.join(" ")} (comparison)`,
         target: "",
         measured: `idle RSS ${semi.idle.rssMB} MB; +${semi.growth} MB → RSS ${semi.last.rssMB} MB (heap used ${semi.last.heapUsedMB} MB); stored in ${semi.loadSeconds} s`,
         ratio: null,

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The flag caps V8's young generation (see src/config/node-flags.ts, which lists it for autostart).
 let daemon;
 try {
