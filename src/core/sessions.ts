@@ -64,7 +64,8 @@ export function checkLastSeq(session: Session, expected: number | undefined): vo
 }
 
 /** A stored message: the caller's fields, then the assigned seq and createdAt (which win). */
-export const stampMessage = (m: MessageInput, seq: number, createdAt: string): Message => extend(m, { seq, createdAt });
+// The cast: Omit over MessageInput's index signature drops its named keys (role), which the result keeps.
+export const stampMessage = (m: MessageInput, seq: number, createdAt: string): Message => extend(m, { seq, createdAt }) as Message;
 
 /** Sessions sort newest updatedAt first, ties by id descending (code point order); the cursor is that key. */
 export const sessionSortKey = (s: Session): [string, string] => [s.updatedAt, s.id];

@@ -24,16 +24,17 @@ export function clone<T>(value: T): T {
 }
 
 /**
- * `{ ...base, ...extra }`: the same own properties in the same order, built by assignment. In
+ * `{ ...base, ...extra }` for records: the same own enumerable string keys in the same order, built
+ * by assignment (symbol keys are left out; a setter on Object.prototype would fire). In
  * Node 20's V8, a spread followed by a property its source lacks takes a slow path that makes a new
  * hidden class for every object: 1.6 µs instead of 40 ns (measured here), on every stored message.
  * A "__proto__" key stays a plain own property, as the spread keeps it.
  */
-export function extend<T extends object, E extends object>(base: T, extra: E): T & E {
+export function extend<T extends object, E extends object>(base: T, extra: E): Omit<T, keyof E> & E {
   const out: Record<string, unknown> = {};
   copyInto(out, base as Record<string, unknown>);
   copyInto(out, extra as Record<string, unknown>);
-  return out as T & E;
+  return out as Omit<T, keyof E> & E;
 }
 
 function copyInto(out: Record<string, unknown>, from: Record<string, unknown>): void {

@@ -62,3 +62,26 @@ test("postgres: writes that wait on other transactions' row locks for longer tha
   assert.deepEqual(rows, [{ key: "k1", value: "mine" }, { key: "k2", value: "mine" }]);
   t.diagnostic(`committed after ${took.toFixed(0)} ms`);
 });
+
+test("postgres: a message of many statements stuck behind a live server still ends (three extra statements' worth of patience, 10.5 s)", { timeout: 60_000 }, async (t) => {
+  const { b, url, schema } = await open(t);
+  const holder = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await holder.connect();
+  t.after(() => holder.end());
+  await holder.query("BEGIN");
+  await holder.query("INSERT INTO kv (key, value) VALUES ('stuck', 'theirs')");
+  const t0 = performance.now();
+  await assert.rejects(
+    b.db.tx(async (q) => {
+      // No server-side bound, as a migration's transaction has: only the client's patience can end the wait.
+      await q.run("SET LOCAL statement_timeout = 0");
+      await q.run("SET LOCAL lock_timeout = 0");
+      for (let i = 0; i < 10; i++) q.queue?.("INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", [i === 0 ? "stuck" : `free-${i}`, "mine"]);
+    }),
+    { code: "OUTCOME_UNKNOWN" },
+  );
+  const waited = performance.now() - t0;
+  await holder.query("ROLLBACK");
+  assert.ok(waited >= 10_000 && waited < 13_000, `gave up after ${waited.toFixed(0)} ms`);
+  t.diagnostic(`gave up after ${waited.toFixed(0)} ms`);
+});

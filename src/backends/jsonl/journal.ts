@@ -108,6 +108,7 @@ export class Journal {
   /** Starts an empty journal (after open replayed and synced what was in it). */
   async reset(): Promise<void> {
     await this.fh?.close();
+    this.fh = undefined;
     this.fh = await this.disk.open(this.path(ACTIVE), "w"); // owned at once: close() frees it if the sync fails
     this.size = 0;
     await this.fh.datasync();

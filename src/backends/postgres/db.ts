@@ -93,6 +93,11 @@ export interface Patience {
 
 /** How often a patient wait asks whether the server still answers elsewhere. */
 const PATIENCE_CHECK_MS = 250;
+/**
+ * Extra statements a message's wait grows by, at most: a message of 500 INSERTs must not hold a
+ * connection for 20 minutes behind a server that answers SELECT 1 but not it (a stuck WAL flush).
+ */
+const PATIENT_STATEMENTS = 3;
 
 /**
  * Sends one message; rejects with PgNoReplyError (and destroys the connection) when no reply comes
@@ -283,7 +288,7 @@ export class PostgresDb implements SqlDb {
     const serverAnswering = this.serverAnswering;
     if (opts.unbounded || serverAnswering === undefined) return undefined;
     const { replyMs, statementMs } = this.timeouts;
-    return (statements) => (statements > 1 ? { maxMs: replyMs + (statements - 1) * statementMs, serverAnswering } : undefined);
+    return (statements) => (statements > 1 ? { maxMs: replyMs + Math.min(statements - 1, PATIENT_STATEMENTS) * statementMs, serverAnswering } : undefined);
   }
 
   /** A cheap round trip, for health; fails within `ms`, waiting for a connection included. */
