@@ -9,12 +9,7 @@ export function clone<T>(value: T): T {
   if (Array.isArray(value)) return value.map(clone) as T;
   if (Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) {
-      const v = clone((value as Record<string, unknown>)[key]);
-      // A "__proto__" key (JSON.parse makes one from user metadata) stays a plain property.
-      if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-      else out[key] = v;
-    }
+    for (const key of Object.keys(value)) setOwn(out, key, clone((value as Record<string, unknown>)[key]));
     return out as T;
   }
   // A copy of the bytes, as a plain Uint8Array (as structuredClone gives for a Buffer too).
@@ -32,14 +27,14 @@ export function clone<T>(value: T): T {
  */
 export function extend<T extends object, E extends object>(base: T, extra: E): Omit<T, keyof E> & E {
   const out: Record<string, unknown> = {};
-  copyInto(out, base as Record<string, unknown>);
-  copyInto(out, extra as Record<string, unknown>);
+  for (const from of [base, extra] as Record<string, unknown>[]) {
+    for (const key of Object.keys(from)) setOwn(out, key, from[key]);
+  }
   return out as Omit<T, keyof E> & E;
 }
 
-function copyInto(out: Record<string, unknown>, from: Record<string, unknown>): void {
-  for (const key of Object.keys(from)) {
-    if (key === "__proto__") Object.defineProperty(out, key, { value: from[key], enumerable: true, writable: true, configurable: true });
-    else out[key] = from[key];
-  }
+/** `out[key] = value`, except that a "__proto__" key (JSON.parse makes one from user metadata) stays a plain own property. */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }

@@ -18,7 +18,7 @@ import pg from "pg";
 import { outcomeUnknown } from "../../domain/errors.js";
 import type { Param, Row, Sql, SqlDb, TxOptions, TxSql } from "../sql/db.js";
 import { postgresDialect } from "./dialect.js";
-import { isConnectionLoss, isContention, mapPgError, PgNoReplyError } from "./errors.js";
+import { isConnectionLoss, isContention, mapPgError, PgNoReplyError, wasNeverSent } from "./errors.js";
 import { withLiterals } from "./literals.js";
 
 export { CHANGES_CHANNEL, MIGRATION_LOCK, postgresDialect } from "./dialect.js";
@@ -328,8 +328,8 @@ export class PostgresDb implements SqlDb {
 class PgTx implements TxSql {
   readonly state = new Map<string, unknown>();
   readonly hooks: (() => Promise<void>)[] = [];
-  /** Statements waiting for the next message; BEGIN until it has gone out. */
-  private queued: string[] = ["BEGIN"];
+  /** Statements waiting for the next message (BEGIN goes first until it has gone out). */
+  private queued: string[] = [];
   /** BEGIN has been sent: a failure needs a ROLLBACK. */
   begun = false;
   /** The server has answered a message of this transaction. */
@@ -351,11 +351,10 @@ class PgTx implements TxSql {
     this.queued.push(withLiterals(sql, params));
   }
 
-  /** Sends the queued statements and `last` in one message; answers with `last`'s result. */
+  /** Sends BEGIN (the first time), the queued statements and `last` in one message; answers with `last`'s result. */
   private async send(last: string): Promise<pg.QueryResult> {
-    this.queued.push(last);
-    const statements = this.queued.filter((sql) => sql !== "BEGIN" && sql !== "COMMIT").length;
-    const text = this.queued.join(";\n");
+    const statements = this.queued.length + (last === "COMMIT" ? 0 : 1);
+    const text = [...(this.begun ? [] : ["BEGIN"]), ...this.queued, last].join(";\n");
     this.queued = [];
     this.begun = true;
     try {
@@ -371,14 +370,12 @@ class PgTx implements TxSql {
 
   /** Sends what is queued with COMMIT; nothing at all when the transaction neither read nor wrote. */
   async commit(): Promise<void> {
-    if (!this.begun && this.queued.length === 1) return;
+    if (!this.begun && this.queued.length === 0) return;
     this.commitSent = true;
     try {
       await this.send("COMMIT");
     } catch (err) {
-      // pg refuses, without writing a byte, to send on a connection that already failed (the server
-      // ended an idle transaction, say): that COMMIT never left.
-      if (/not queryable/.test((err as Error).message ?? "")) this.commitSent = false;
+      if (wasNeverSent(err)) this.commitSent = false;
       throw err;
     }
   }

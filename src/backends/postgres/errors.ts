@@ -48,6 +48,12 @@ export function isConnectionLoss(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|timeout expired|not queryable|Client has encountered a connection error|socket hang up/i.test(message);
 }
 
+/**
+ * True when pg refused to send at all, writing nothing: the connection had already failed or was
+ * closed (the server ended an idle transaction, say). A COMMIT refused so never left.
+ */
+export const wasNeverSent = (err: unknown): boolean => /not queryable/.test((err as Error | undefined)?.message ?? "");
+
 /** Driver errors become AgentStateErrors; a caller never sees driver text. */
 export function mapPgError(err: unknown): unknown {
   if (err instanceof AgentStateError) return err;

@@ -11,6 +11,7 @@ import { invalidParams } from "../../domain/errors.js";
 import type { BackendLog, ChangeLog } from "../contract.js";
 import type { Param, SqlDb, TxSql } from "./db.js";
 import { Sequencer } from "./sequencer.js";
+import { write } from "./writes.js";
 
 interface ChangeRow {
   cur: number;
@@ -58,9 +59,7 @@ async function insertChanges(q: TxSql, db: SqlDb, rows: Param[][]): Promise<void
       if (top !== undefined) params.push(top + i + k + 1, top + i + k + 1);
       params.push(...row);
     }
-    const sql = insertStatement(top !== undefined, chunk.length);
-    if (q.queue) q.queue(sql, params);
-    else await q.run(sql, params);
+    await write(q, insertStatement(top !== undefined, chunk.length), params);
   }
 }
 

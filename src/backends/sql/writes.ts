@@ -9,13 +9,16 @@ export class SqlWrites {
     this.statements.push([sql, params]);
   }
 
-  /** Runs them, or queues them to travel with the COMMIT where the engine can (TxSql.queue). */
+  /** Runs them, or queues them to travel with the COMMIT where the engine can. */
   async flush(q: TxSql): Promise<void> {
-    for (const [sql, params] of this.statements) {
-      if (q.queue) q.queue(sql, params);
-      else await q.run(sql, params);
-    }
+    for (const [sql, params] of this.statements) await write(q, sql, params);
   }
+}
+
+/** A statement whose answer nobody needs: queued to travel with the COMMIT where the engine can (TxSql.queue), else run now. */
+export async function write(q: TxSql, sql: string, params: readonly Param[]): Promise<void> {
+  if (q.queue) q.queue(sql, params);
+  else await q.run(sql, params);
 }
 
 /** Read ports never write: a write method reached from `read` is a bug. */
