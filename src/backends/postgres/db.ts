@@ -18,8 +18,9 @@ import pg from "pg";
 import { outcomeUnknown } from "../../domain/errors.js";
 import type { Param, Row, Sql, SqlDb, TxOptions, TxSql } from "../sql/db.js";
 import { postgresDialect } from "./dialect.js";
-import { isConnectionLoss, isContention, mapPgError, PgNoReplyError, wasNeverSent } from "./errors.js";
-import { withLiterals } from "./literals.js";
+import { isConnectionLoss, isContention, mapPgError, PgNoReplyError } from "./errors.js";
+import { queryWithin, type Patience } from "./query.js";
+import { PgTx } from "./tx.js";
 
 export { CHANGES_CHANNEL, MIGRATION_LOCK, postgresDialect } from "./dialect.js";
 export { mapPgError } from "./errors.js";
@@ -75,59 +76,11 @@ export function toNumbered(sql: string): string {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** Ends the socket under a client whose reply never came: the pool must not hand it out again. */
-export function destroyConnection(client: pg.Client): void {
-  client.connection.stream.destroy();
-}
-
-/**
- * Where a message of several statements may wait longer than the reply timeout: each statement can
- * wait for row locks (up to lock_timeout, within statement_timeout) on a server that is alive.
- */
-export interface Patience {
-  /** The longest wait in all. */
-  maxMs: number;
-  /** Whether the server answers on another connection right now (the LISTEN heartbeat). */
-  serverAnswering: () => boolean;
-}
-
-/** How often a patient wait asks whether the server still answers elsewhere. */
-const PATIENCE_CHECK_MS = 250;
 /**
  * Extra statements a message's wait grows by, at most: a message of 500 INSERTs must not hold a
  * connection for 20 minutes behind a server that answers SELECT 1 but not it (a stuck WAL flush).
  */
 const PATIENT_STATEMENTS = 3;
-
-/**
- * Sends one message; rejects with PgNoReplyError (and destroys the connection) when no reply comes
- * in `ms` — or, with `patience`, when none has come by then and the server no longer answers
- * elsewhere, or none has come in `patience.maxMs`.
- */
-export async function queryWithin(client: pg.Client, text: string, values: unknown[] | undefined, ms: number, patience?: Patience): Promise<pg.QueryResult> {
-  const sent = client.query(text, values);
-  if (ms <= 0) return sent;
-  sent.catch(() => undefined); // settled by the destroyed socket after our timeout: already answered
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    const check = () => {
-      const waited = performance.now() - started;
-      if (patience && waited < patience.maxMs && patience.serverAnswering()) {
-        timer = setTimeout(check, Math.min(PATIENCE_CHECK_MS, patience.maxMs - waited));
-        return;
-      }
-      destroyConnection(client);
-      reject(new PgNoReplyError(waited));
-    };
-    timer = setTimeout(check, ms);
-  });
-  try {
-    return await Promise.race([sent, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface PostgresDbOptions {
   url: string;
@@ -316,77 +269,5 @@ export class PostgresDb implements SqlDb {
 
   async close(): Promise<void> {
     await this.pool.end();
-  }
-}
-
-/**
- * One transaction's statements, sent as simple queries with their parameters written in as
- * literals (literals.ts), so that several travel in one message: BEGIN goes with the first
- * statement, and queued statements with the next one or with the COMMIT. A failure anywhere in a
- * message ends it there: the server skips the rest, COMMIT included, and the transaction is void.
- */
-class PgTx implements TxSql {
-  readonly state = new Map<string, unknown>();
-  readonly hooks: (() => Promise<void>)[] = [];
-  /** Statements waiting for the next message (BEGIN goes first until it has gone out). */
-  private queued: string[] = [];
-  /** BEGIN has been sent: a failure needs a ROLLBACK. */
-  begun = false;
-  /** The server has answered a message of this transaction. */
-  answered = false;
-  /** A message holding COMMIT has been sent: losing its answer leaves the outcome unknown. */
-  commitSent = false;
-
-  constructor(
-    private readonly client: pg.Client,
-    private readonly replyMs: number,
-    private readonly patience?: (statements: number) => Patience | undefined,
-  ) {}
-
-  beforeCommit(hook: () => Promise<void>): void {
-    this.hooks.push(hook);
-  }
-
-  queue(sql: string, params?: readonly Param[]): void {
-    this.queued.push(withLiterals(sql, params));
-  }
-
-  /** Sends BEGIN (the first time), the queued statements and `last` in one message; answers with `last`'s result. */
-  private async send(last: string): Promise<pg.QueryResult> {
-    const statements = this.queued.length + (last === "COMMIT" ? 0 : 1);
-    const text = [...(this.begun ? [] : ["BEGIN"]), ...this.queued, last].join(";\n");
-    this.queued = [];
-    this.begun = true;
-    try {
-      const res = (await queryWithin(this.client, text, undefined, this.replyMs, this.patience?.(statements))) as pg.QueryResult | pg.QueryResult[];
-      this.answered = true;
-      return Array.isArray(res) ? res[res.length - 1] : res;
-    } catch (err) {
-      // Connection losses and contention stay raw: tx() tells a lost COMMIT from a lost statement,
-      // and runs a transaction that lost a lock race again.
-      throw isConnectionLoss(err) || isContention(err) ? err : mapPgError(err);
-    }
-  }
-
-  /** Sends what is queued with COMMIT; nothing at all when the transaction neither read nor wrote. */
-  async commit(): Promise<void> {
-    if (!this.begun && this.queued.length === 0) return;
-    this.commitSent = true;
-    try {
-      await this.send("COMMIT");
-    } catch (err) {
-      if (wasNeverSent(err)) this.commitSent = false;
-      throw err;
-    }
-  }
-
-  async all<T = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    return (await this.send(withLiterals(sql, params))).rows as T[];
-  }
-  async get<T = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
-    return (await this.all<T>(sql, params))[0];
-  }
-  async run(sql: string, params?: readonly Param[]): Promise<number> {
-    return (await this.send(withLiterals(sql, params))).rowCount ?? 0;
   }
 }

@@ -13,7 +13,7 @@
 import pg from "pg";
 import type { BackendLog } from "../contract.js";
 import { CHANGES_CHANNEL } from "./dialect.js";
-import { queryWithin } from "./db.js";
+import { queryWithin } from "./query.js";
 
 export interface ListenerOptions {
   /** The daemon's session settings (db.ts clientConfig: timeouts, keepalive, schema). */
