@@ -85,3 +85,22 @@ test("postgres: a message of many statements stuck behind a live server still en
   assert.ok(waited >= 10_000 && waited < 13_000, `gave up after ${waited.toFixed(0)} ms`);
   t.diagnostic(`gave up after ${waited.toFixed(0)} ms`);
 });
+
+test("postgres: a transaction that neither reads nor writes sends nothing, not even BEGIN", async (t) => {
+  const { b } = await open(t);
+  let sent = 0;
+  const lease = await b.db.pool.connect();
+  lease.release(); // warm, so that the pool's own connect sends nothing during the count
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back below; called with apply on its client
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (typeof args[0] === "string" && !args[0].includes("sequence_changes") && args[0] !== "SELECT 1") sent++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    assert.equal(await b.db.tx(async () => 42), 42);
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+  assert.equal(sent, 0);
+});
