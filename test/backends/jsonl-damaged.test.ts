@@ -61,7 +61,7 @@ test("agentstated on a damaged data directory: exit 1 and one plain line naming 
   const root = tempDir(t);
   const dir = join(root, "data");
   await storeWithOneSession(dir);
-  appendFileSync(join(dir, "journal.jsonl"), "\u0000\u0000garbage\n");
+  appendFileSync(join(dir, "journal.jsonl"), "garbage\n");
   const r = await runNode(t, DAEMON_BIN, ["--backend", "jsonl", "--data-dir", dir, "--socket", join(root, "s.sock")], { env: hermeticEnv(join(root, "config")) });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /^agentstated: journal\.jsonl:\d+ is not a JSON line; the data directory was damaged/m);

@@ -3,11 +3,9 @@
  * cuts back. A batch the writer wrote meanwhile must not be cut off with it: it was acknowledged.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
-import { openFaultyJsonl } from "../helpers/jsonl.js";
+import { journalText, openFaultyJsonl } from "../helpers/jsonl.js";
 
 test("jsonl: a write acknowledged while the health probe waits on its flush stays in the journal", { timeout: 20_000 }, async (t) => {
   const { b, disk, dir, say } = await openFaultyJsonl(t);
@@ -32,7 +30,7 @@ test("jsonl: a write acknowledged while the health probe waits on its flush stay
   releaseBatch();
   assert.equal(await probe, true);
   await acked;
-  const journal = readFileSync(join(dir, "journal.jsonl"), "utf8");
+  const journal = journalText(dir);
   assert.ok(journal.includes("acknowledged during the probe"), "the acknowledged line is still in the journal");
   assert.ok(!journal.includes("\u0000"), "no hole in the journal");
   await b.close();

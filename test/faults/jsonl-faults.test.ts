@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import { FaultyDisk } from "../helpers/faulty-disk.js";
+import { journalText } from "../helpers/jsonl.js";
 import { tempDir } from "../helpers/tmp.js";
 
 async function open(t: TestContext, dataDir = join(tempDir(t, "jsonl-faults-"), "data")) {
@@ -69,7 +70,7 @@ test("jsonl: a journal write cut short by a full disk is cut back, so a restart 
   await assert.rejects(b.conversations.append(say("x".repeat(500))), { code: "BACKEND_UNAVAILABLE" });
   await b.conversations.append(say("two")); // the disk has room again: the next write lands
   // A crash now: no close, the journal is what a restart replays.
-  const journal = await fs.readFile(join(dataDir, "journal.jsonl"), "utf8");
+  const journal = journalText(dataDir);
   assert.ok(journal.split("\n").every((l) => l === "" || JSON.parse(l)), "only whole lines in the journal");
   assert.ok(!journal.includes("xxxx"), "the failed line is gone from the journal");
   await fs.rm(join(dataDir, "agentstate.lock"));

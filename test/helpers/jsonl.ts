@@ -3,10 +3,16 @@
  * failure tests; `say` appends one user message to session "s".
  */
 import type { TestContext } from "node:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import { FaultyDisk } from "./faulty-disk.js";
 import { tempDir } from "./tmp.js";
+
+/** The active journal's text without the zeros preallocated after its lines (journal.ts, Preallocation). */
+export function journalText(dataDir: string): string {
+  return readFileSync(join(dataDir, "journal.jsonl"), "utf8").replace(/\0+$/, "");
+}
 
 export interface FaultyJsonl {
   b: JsonlBackend;

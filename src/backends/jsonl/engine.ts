@@ -368,6 +368,9 @@ export class Engine {
   /** Reads the journal and writes what it holds into the files (exact offsets: harmless if already there). */
   async openJournal(): Promise<JournalLine[]> {
     const lines = await this.journal.open();
+    if (this.journal.tornBytes > 0) {
+      this.log?.warn("jsonl journal ended in an unfinished write (a crash while writing it); it was never acknowledged and is dropped", { bytes: this.journal.tornBytes });
+    }
     await replayOps(this.disk, this.dir, lines.flatMap((l) => l.w ?? []));
     return lines;
   }

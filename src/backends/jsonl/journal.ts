@@ -11,6 +11,16 @@
  * Segments: `journal.jsonl` is written; `rotate` renames it to `journal.old.jsonl` and starts a new
  * one, so a checkpoint can retire the old segment once the files it covers are synced, while
  * writes go on. Open replays `journal.old.jsonl` (if any), then `journal.jsonl`.
+ *
+ * Preallocation: the active segment is extended with zeros a chunk (PREALLOC_BYTES) at a time,
+ * ahead of the lines, as PostgreSQL does with its WAL. A line written over zeros already on disk
+ * leaves the file's size and blocks as they were, so its fdatasync writes the data and nothing
+ * else: measured here, 107 µs instead of 150 (ext4 without a journal, this VM's disk) and
+ * 152–164 µs instead of 324–447 (ext4 with its journal, the usual case: an fdatasync that changes
+ * the size waits for a journal commit). So the segment ends in zeros while it is written; the
+ * lines end at the first NUL byte (a line never holds one: JSON escapes it). Rotation and a
+ * failed write's cut-back truncate the segment to its lines, so a retired segment and an older
+ * agentstate never see the zeros (an older version reads them as a torn last line and cuts them).
  */
 import { backendUnavailable, dataDamaged } from "../../domain/errors.js";
 import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
@@ -36,10 +46,31 @@ interface Waiter {
 export const ACTIVE = "journal.jsonl";
 export const OLD = "journal.old.jsonl";
 
+/** How far ahead of its lines the active segment is zero-filled at a time. */
+const PREALLOC_BYTES = 1024 * 1024;
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/**
+ * A segment's text as lines: complete lines up to the first NUL; `torn`, an unfinished last line;
+ * `beyond`, what follows the first NUL other than the zeros at the end (a torn batch's later pages).
+ */
+function splitSegment(text: string): { lines: string[]; torn: string; beyond: string } {
+  const nul = text.indexOf("\0");
+  const lines = (nul < 0 ? text : text.slice(0, nul)).split("\n");
+  const torn = lines.pop() ?? "";
+  return { lines, torn, beyond: nul < 0 ? "" : text.slice(nul).replace(/\0+$/, "") };
+}
+
 export class Journal {
   private fh?: DiskFile;
   /** Bytes of durable lines in the active segment (the write position). */
   size = 0;
+  /** Bytes of the active segment on disk: its lines, then zeros (see Preallocation above). */
+  private allocated = 0;
+  /** Set when the disk had no room for the zeros; cleared by the next segment. */
+  private unpreallocated = false;
+  /** At open: how far past the last complete line the file holds more than zeros (a crash mid-write; never acknowledged). */
+  tornBytes = 0;
   private queue: string[] = [];
   private queueEnd = 0;
   private waiters: Waiter[] = [];
@@ -85,9 +116,9 @@ export class Journal {
         if (errno(err) === "ENOENT") continue;
         throw err;
       }
-      const parts = text.split("\n");
-      const torn = parts.pop() ?? "";
-      if (torn !== "" && name === OLD) throw dataDamaged(`${name} ends in a torn line; it was complete when it was retired`);
+      const { lines: parts, torn, beyond } = splitSegment(text);
+      if ((torn !== "" || beyond !== "") && name === OLD) throw dataDamaged(`${name} ends in a torn line; it was complete when it was retired`);
+      if (name === ACTIVE) this.tornBytes = Buffer.byteLength(torn + beyond);
       parts.forEach((raw, i) => {
         if (raw === "") return;
         let line: JournalLine;
@@ -110,7 +141,8 @@ export class Journal {
     await this.fh?.close();
     this.fh = undefined;
     this.fh = await this.disk.open(this.path(ACTIVE), "w"); // owned at once: close() frees it if the sync fails
-    this.size = 0;
+    this.size = this.allocated = 0;
+    this.unpreallocated = false;
     await this.fh.datasync();
     await unlessMissing(this.disk.unlink(this.path(OLD)));
     this.hasOld = false;
@@ -201,6 +233,7 @@ export class Journal {
         await this.fh.datasync();
       }
       await this.fh.truncate(this.size);
+      this.allocated = this.size;
       await this.fh.datasync();
     } catch {
       await this.fh?.close().catch(() => undefined);
@@ -246,6 +279,7 @@ export class Journal {
       try {
         const fh = (this.fh ??= await this.disk.open(this.path(ACTIVE), "r+"));
         const data = Buffer.from(batch.join(""), "utf8");
+        await this.preallocate(fh, this.size + data.length);
         await fh.writeAll(data, this.size);
         await fh.datasync();
         this.size += data.length;
@@ -262,10 +296,41 @@ export class Journal {
     }
   }
 
+  /**
+   * Zero-fills the active segment in whole chunks until it holds `end` bytes. On a full disk the
+   * zeros would take the room the lines need: they are cut off again, and this segment goes on
+   * without them.
+   */
+  private async preallocate(fh: DiskFile, end: number): Promise<void> {
+    if (this.unpreallocated || end <= this.allocated) return;
+    const from = this.allocated;
+    const target = Math.ceil(end / PREALLOC_BYTES) * PREALLOC_BYTES;
+    try {
+      while (this.allocated < target) {
+        const n = Math.min(ZEROS.length, target - this.allocated);
+        await fh.writeAll(n === ZEROS.length ? ZEROS : ZEROS.subarray(0, n), this.allocated);
+        this.allocated += n;
+      }
+    } catch (err) {
+      const code = errno(err);
+      if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
+      this.allocated = Math.max(from, this.size);
+      await fh.truncate(this.allocated);
+      this.unpreallocated = true;
+    }
+  }
+
   private async doRotate(): Promise<void> {
     const done = this.rotateWanted;
     this.rotateWanted = undefined;
     try {
+      if (this.allocated > this.size) {
+        // The retired segment holds its lines only: durable before the rename, so no crash leaves zeros in it.
+        this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
+        await this.fh.truncate(this.size);
+        await this.fh.datasync();
+        this.allocated = this.size;
+      }
       await this.fh?.close();
       this.fh = undefined;
       await this.disk.rename(this.path(ACTIVE), this.path(OLD));
@@ -274,7 +339,8 @@ export class Journal {
       this.fh = await this.disk.open(this.path(ACTIVE), "w");
       await this.fh.datasync();
       await this.disk.syncDir(this.path("."));
-      this.size = 0;
+      this.size = this.allocated = 0;
+      this.unpreallocated = false;
     } catch (err) {
       this.fail(this.durableJ, err);
     }

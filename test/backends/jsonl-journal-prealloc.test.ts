@@ -1,0 +1,104 @@
+/**
+ * The jsonl journal is zero-filled ahead of its lines (src/backends/jsonl/journal.ts,
+ * Preallocation), so a line's fdatasync changes no file size. What must hold: appends do not grow
+ * the file line by line; the lines end at the first NUL, so a crash that leaves zeros, or a torn
+ * batch with a hole in it, loses nothing acknowledged; a clean stop leaves an empty journal; and on
+ * a disk without room for the zeros the write lands without them.
+ */
+import assert from "node:assert/strict";
+import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { JsonlBackend } from "../../src/backends/jsonl/index.js";
+import { journalText, openFaultyJsonl } from "../helpers/jsonl.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const CHUNK = 1024 * 1024;
+
+const contents = async (b: JsonlBackend) => (await b.conversations.listMessages({ sessionId: "s", limit: 1000 })).items.map((m) => m.content);
+
+/** What a crash would leave of a live data directory: a copy of it now, lock file and all. */
+function crashImage(dir: string): string {
+  const image = `${dir}-crashed`;
+  cpSync(dir, image, { recursive: true });
+  rmSync(join(image, "agentstate.lock"));
+  return image;
+}
+
+async function reopen(dir: string, warnings: unknown[]): Promise<JsonlBackend> {
+  const b = new JsonlBackend({ dataDir: dir, origin: "after", now: () => new Date(), log: { warn: (...a: unknown[]) => void warnings.push(a), info: () => {} } });
+  await b.open();
+  return b;
+}
+
+test("jsonl journal: appends write over zeros already on disk, so the file's size does not move per line", async (t) => {
+  const { say, dir } = await openFaultyJsonl(t);
+  await say("first");
+  const size = statSync(join(dir, "journal.jsonl")).size;
+  assert.equal(size, CHUNK, "one chunk of zeros is laid down ahead of the lines");
+  for (let i = 0; i < 50; i++) await say(`line ${i}`);
+  assert.equal(statSync(join(dir, "journal.jsonl")).size, size, "fifty acknowledged appends later the size is the same");
+  const text = journalText(dir);
+  assert.equal(text.split("\n").filter((l) => l !== "").length, 51);
+  assert.ok(!text.includes("\0"), "zeros only after the last line");
+});
+
+test("jsonl journal: a crash leaves zeros after the lines; the restart replays every acknowledged line", async (t) => {
+  const { say, dir } = await openFaultyJsonl(t);
+  for (const c of ["one", "two", "three"]) await say(c);
+  const image = crashImage(dir); // the files may be behind; the journal is what counts
+  assert.ok(readFileSync(join(image, "journal.jsonl")).includes(0), "the image holds the zeros");
+  const warnings: unknown[] = [];
+  const after = await reopen(image, warnings);
+  t.after(() => after.close());
+  assert.deepEqual(await contents(after), ["one", "two", "three"]);
+  assert.deepEqual(warnings, [], "zeros after the last line are no torn write");
+});
+
+test("jsonl journal: a torn last batch (part of a line, a hole of zeros, a later line) is dropped with a warning, never refused", async (t) => {
+  const { say, dir } = await openFaultyJsonl(t);
+  await say("acknowledged");
+  // What a power cut in the middle of a batch's write can leave: of its pages, some reached the
+  // disk and some are still the zeros laid down before. None of that batch was acknowledged.
+  const image = crashImage(dir);
+  const lines = journalText(image);
+  const torn = `{"j":99,"w":[{"t":"a","p":"sessions/s.jsonl","o":0,"d":"par`;
+  const later = `{"j":100,"w":[]}\n`;
+  const journal = Buffer.alloc(CHUNK);
+  Buffer.from(lines + torn).copy(journal, 0);
+  Buffer.from(later).copy(journal, Buffer.byteLength(lines + torn) + 4096);
+  writeFileSync(join(image, "journal.jsonl"), journal);
+  const warnings: unknown[] = [];
+  const after = await reopen(image, warnings);
+  t.after(() => after.close());
+  assert.deepEqual(await contents(after), ["acknowledged"]);
+  assert.equal(warnings.length, 1, "one warning says an unfinished write was dropped");
+  assert.match(JSON.stringify(warnings[0]), /unfinished write/);
+  assert.match(JSON.stringify(warnings[0]), new RegExp(`"bytes":${Buffer.byteLength(torn) + 4096 + Buffer.byteLength(later)}`), "the span from the last line to the last byte written");
+});
+
+test("jsonl journal: a clean stop leaves it empty, zeros included", async (t) => {
+  const dir = join(tempDir(t), "data");
+  const b = new JsonlBackend({ dataDir: dir, origin: "t", now: () => new Date() });
+  await b.open();
+  await b.conversations.append({ sessionId: "s", createSession: true, messages: [{ role: "user", content: "kept" }] });
+  await b.close();
+  assert.equal(statSync(join(dir, "journal.jsonl")).size, 0);
+  const again = new JsonlBackend({ dataDir: dir, origin: "t", now: () => new Date() });
+  await again.open();
+  t.after(() => again.close());
+  assert.deepEqual(await contents(again), ["kept"]);
+});
+
+test("jsonl journal: with no room for the zeros, the line is written without them and acknowledged", async (t) => {
+  const { b, say, disk, dir } = await openFaultyJsonl(t);
+  disk.fail({ op: "write", path: /journal\.jsonl$/, code: "ENOSPC", times: 1 }); // the zero-fill, the first write of a new segment
+  await say("fits");
+  const text = readFileSync(join(dir, "journal.jsonl"), "utf8");
+  assert.equal(disk.failures.get("write"), 1, "the zero-fill failed");
+  assert.ok(!text.includes("\0"), "no zeros left behind to take the room");
+  assert.match(text, /fits/);
+  await say("still fits");
+  assert.deepEqual(await contents(b), ["fits", "still fits"]);
+  assert.equal(statSync(join(dir, "journal.jsonl")).size, Buffer.byteLength(readFileSync(join(dir, "journal.jsonl"), "utf8")), "the segment goes on without zeros");
+});
