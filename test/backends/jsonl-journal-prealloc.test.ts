@@ -56,14 +56,17 @@ test("jsonl journal: a crash leaves zeros after the lines; the restart replays e
 });
 
 test("jsonl journal: a torn last batch (part of a line, a hole of zeros, a later line) is dropped with a warning, never refused", async (t) => {
-  const { say, dir } = await openFaultyJsonl(t);
+  const { b, say, dir } = await openFaultyJsonl(t);
   await say("acknowledged");
+  await b.engine.applyNow(); // the messages file holds it: the torn batch's later line appends after it
   // What a power cut in the middle of a batch's write can leave: of its pages, some reached the
   // disk and some are still the zeros laid down before. None of that batch was acknowledged.
   const image = crashImage(dir);
   const lines = journalText(image);
   const torn = `{"j":99,"w":[{"t":"a","p":"sessions/s.jsonl","o":0,"d":"par`;
-  const later = `{"j":100,"w":[]}\n`;
+  const file = "sessions/s.jsonl";
+  const ghost = JSON.stringify({ role: "user", content: "ghost", seq: 2, createdAt: new Date().toISOString() }) + "\n";
+  const later = JSON.stringify({ j: 100, w: [{ t: "a", p: file, o: statSync(join(image, file)).size, d: ghost }] }) + "\n";
   const journal = Buffer.alloc(CHUNK);
   Buffer.from(lines + torn).copy(journal, 0);
   Buffer.from(later).copy(journal, Buffer.byteLength(lines + torn) + 4096);
@@ -72,6 +75,7 @@ test("jsonl journal: a torn last batch (part of a line, a hole of zeros, a later
   const after = await reopen(image, warnings);
   t.after(() => after.close());
   assert.deepEqual(await contents(after), ["acknowledged"]);
+  assert.ok(!readFileSync(join(image, file), "utf8").includes("ghost"), "the line past the hole was not replayed");
   assert.equal(warnings.length, 1, "one warning says an unfinished write was dropped");
   assert.match(JSON.stringify(warnings[0]), /unfinished write/);
   assert.match(JSON.stringify(warnings[0]), new RegExp(`"bytes":${Buffer.byteLength(torn) + 4096 + Buffer.byteLength(later)}`), "the span from the last line to the last byte written");
@@ -92,13 +96,28 @@ test("jsonl journal: a clean stop leaves it empty, zeros included", async (t) =>
 
 test("jsonl journal: with no room for the zeros, the line is written without them and acknowledged", async (t) => {
   const { b, say, disk, dir } = await openFaultyJsonl(t);
-  disk.fail({ op: "write", path: /journal\.jsonl$/, code: "ENOSPC", times: 1 }); // the zero-fill, the first write of a new segment
+  disk.partialWriteBytes = 8000; // the zero-fill, the first write of a new segment: some zeros land, then ENOSPC
   await say("fits");
   const text = readFileSync(join(dir, "journal.jsonl"), "utf8");
-  assert.equal(disk.failures.get("write"), 1, "the zero-fill failed");
+  assert.equal(disk.partialWriteBytes, undefined, "the zero-fill was cut short");
   assert.ok(!text.includes("\0"), "no zeros left behind to take the room");
   assert.match(text, /fits/);
   await say("still fits");
   assert.deepEqual(await contents(b), ["fits", "still fits"]);
   assert.equal(statSync(join(dir, "journal.jsonl")).size, Buffer.byteLength(readFileSync(join(dir, "journal.jsonl"), "utf8")), "the segment goes on without zeros");
+});
+
+test("jsonl journal: a rotation whose directory sync fails loses nothing acknowledged before or after it", async (t) => {
+  const { b, say, disk, dir } = await openFaultyJsonl(t);
+  for (const c of ["one", "two", "three"]) await say(c);
+  disk.fail({ op: "syncDir", code: "EMFILE", times: 1 }); // after the rename, the new segment's directory sync
+  await b.engine.checkpoint().catch(() => undefined);
+  assert.equal(disk.failures.get("syncDir"), 1);
+  await say("four"); // the journal recovers by itself; this one is acknowledged
+  const image = crashImage(dir);
+  const warnings: unknown[] = [];
+  const after = await reopen(image, warnings);
+  t.after(() => after.close());
+  assert.deepEqual(await contents(after), ["one", "two", "three", "four"]);
+  assert.deepEqual(warnings, []);
 });

@@ -17,10 +17,12 @@
  * leaves the file's size and blocks as they were, so its fdatasync writes the data and nothing
  * else: measured here, 107 µs instead of 150 (ext4 without a journal, this VM's disk) and
  * 152–164 µs instead of 324–447 (ext4 with its journal, the usual case: an fdatasync that changes
- * the size waits for a journal commit). So the segment ends in zeros while it is written; the
- * lines end at the first NUL byte (a line never holds one: JSON escapes it). Rotation and a
- * failed write's cut-back truncate the segment to its lines, so a retired segment and an older
- * agentstate never see the zeros (an older version reads them as a torn last line and cuts them).
+ * the size waits for a journal commit; on copy-on-write file systems such as btrfs and ZFS an
+ * overwrite allocates anyway, and nothing is gained or lost). So the segment ends in zeros while
+ * it is written; the lines end at the first NUL byte (a line never holds one: JSON escapes it),
+ * and whatever follows is taken for a batch a crash cut short. Rotation and a failed write's
+ * cut-back truncate the segment to its lines, so a retired segment never holds zeros; an older
+ * agentstate reads zeros at the end of the active one as a torn last line and cuts them.
  */
 import { backendUnavailable, dataDamaged } from "../../domain/errors.js";
 import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
@@ -228,6 +230,8 @@ export class Journal {
     this.probing = new Promise<void>((resolve) => (probed = resolve));
     try {
       this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
+      // A cut never grows the file: zeros where lines were believed to be would end them at open.
+      if ((await this.fh.size()) < this.size) throw new Error("the journal is shorter than its durable lines");
       if (probeBytes > 0) {
         await this.fh.writeAll(Buffer.alloc(probeBytes, 0x20), this.size);
         await this.fh.datasync();
@@ -324,23 +328,22 @@ export class Journal {
     const done = this.rotateWanted;
     this.rotateWanted = undefined;
     try {
-      if (this.allocated > this.size) {
-        // The retired segment holds its lines only: durable before the rename, so no crash leaves zeros in it.
-        this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
-        await this.fh.truncate(this.size);
-        await this.fh.datasync();
-        this.allocated = this.size;
-      }
-      await this.fh?.close();
+      // The retired segment holds its lines only (no zeros, nothing a failed probe left after them),
+      // durable before the rename, so no crash leaves anything after them either.
+      this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
+      await this.fh.truncate(this.size);
+      await this.fh.datasync();
+      await this.fh.close();
       this.fh = undefined;
       await this.disk.rename(this.path(ACTIVE), this.path(OLD));
       this.hasOld = true;
       this.oldLastJ = this.durableJ;
+      // From here the active segment is the new, empty one, even if creating or syncing it fails.
+      this.size = this.allocated = 0;
+      this.unpreallocated = false;
       this.fh = await this.disk.open(this.path(ACTIVE), "w");
       await this.fh.datasync();
       await this.disk.syncDir(this.path("."));
-      this.size = this.allocated = 0;
-      this.unpreallocated = false;
     } catch (err) {
       this.fail(this.durableJ, err);
     }
@@ -359,6 +362,9 @@ export class Journal {
   private fail(lastDurable: number, err: unknown): void {
     const e = err instanceof Error ? err : new Error(String(err));
     this.failure = e;
+    // Where a full disk shows only at the flush (NFS, thin volumes), zeros would take the last room
+    // at every retry: after any failure this segment goes on without them.
+    this.unpreallocated = true;
     const rotated = this.rotateWanted;
     this.rotateWanted = undefined;
     rotated?.(); // the caller sees the failure (checkpoint checks it)
