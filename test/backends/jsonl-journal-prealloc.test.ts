@@ -6,24 +6,16 @@
  * a disk without room for the zeros the write lands without them.
  */
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
-import { journalText, openFaultyJsonl } from "../helpers/jsonl.js";
+import { crashImage, journalText, openFaultyJsonl } from "../helpers/jsonl.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const CHUNK = 1024 * 1024;
 
 const contents = async (b: JsonlBackend) => (await b.conversations.listMessages({ sessionId: "s", limit: 1000 })).items.map((m) => m.content);
-
-/** What a crash would leave of a live data directory: a copy of it now, lock file and all. */
-function crashImage(dir: string): string {
-  const image = `${dir}-crashed`;
-  cpSync(dir, image, { recursive: true });
-  rmSync(join(image, "agentstate.lock"));
-  return image;
-}
 
 async function reopen(dir: string, warnings: unknown[]): Promise<JsonlBackend> {
   const b = new JsonlBackend({ dataDir: dir, origin: "after", now: () => new Date(), log: { warn: (...a: unknown[]) => void warnings.push(a), info: () => {} } });

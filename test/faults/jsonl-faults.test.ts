@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import { FaultyDisk } from "../helpers/faulty-disk.js";
-import { journalText } from "../helpers/jsonl.js";
+import { crashImage, journalText } from "../helpers/jsonl.js";
 import { tempDir } from "../helpers/tmp.js";
 
 async function open(t: TestContext, dataDir = join(tempDir(t, "jsonl-faults-"), "data")) {
@@ -73,8 +73,7 @@ test("jsonl: a journal write cut short by a full disk is cut back, so a restart 
   const journal = journalText(dataDir);
   assert.ok(journal.split("\n").every((l) => l === "" || JSON.parse(l)), "only whole lines in the journal");
   assert.ok(!journal.includes("xxxx"), "the failed line is gone from the journal");
-  await fs.rm(join(dataDir, "agentstate.lock"));
-  const after = new JsonlBackend({ dataDir, now: () => new Date(), origin: "after-crash" });
+  const after = new JsonlBackend({ dataDir: crashImage(dataDir), now: () => new Date(), origin: "after-crash" });
   await after.open();
   t.after(() => after.close());
   assert.deepEqual(await contents(after), ["one", "two"]);
