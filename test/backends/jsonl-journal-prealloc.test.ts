@@ -6,7 +6,7 @@
  * a disk without room for the zeros the write lands without them.
  */
 import assert from "node:assert/strict";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
@@ -112,4 +112,26 @@ test("jsonl journal: a rotation whose directory sync fails loses nothing acknowl
   t.after(() => after.close());
   assert.deepEqual(await contents(after), ["one", "two", "three", "four"]);
   assert.deepEqual(warnings, []);
+});
+
+test("jsonl journal: a cut-back never grows a journal that something else shortened: writes stay refused", async (t) => {
+  const { b, say, disk, dir } = await openFaultyJsonl(t);
+  await say("one");
+  truncateSync(join(dir, "journal.jsonl"), 0); // the acknowledged line is gone from under the daemon
+  disk.fail({ op: "write", path: /journal\.jsonl$/, code: "EIO", times: 1 });
+  await assert.rejects(say("two"), { code: "BACKEND_UNAVAILABLE" });
+  assert.equal(await b.engine.journal.recover(), false, "recovery refuses instead of cutting the file back up to its old length");
+  assert.equal(statSync(join(dir, "journal.jsonl")).size, 0, "no zeros where the lines were");
+  await assert.rejects(say("three"), { code: "BACKEND_UNAVAILABLE" });
+});
+
+test("jsonl journal: after a failed flush (a disk full only at the flush, as on NFS) the segment goes on without zeros", async (t) => {
+  const { b, say, disk, dir } = await openFaultyJsonl(t);
+  await say("one");
+  disk.fail({ op: "datasync", path: /journal\.jsonl$/, code: "ENOSPC", times: 1 });
+  await assert.rejects(say("lost"), { code: "BACKEND_UNAVAILABLE" });
+  await say("two"); // recovery cut the zeros off with the failed line; none are laid down again
+  const file = join(dir, "journal.jsonl");
+  assert.equal(statSync(file).size, Buffer.byteLength(readFileSync(file, "utf8").replace(/\0/g, "")), "no zeros after the lines");
+  assert.deepEqual(await contents(b), ["one", "two"]);
 });

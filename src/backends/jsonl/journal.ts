@@ -318,8 +318,8 @@ export class Journal {
     } catch (err) {
       const code = errno(err);
       if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
-      this.allocated = Math.max(from, this.size);
-      await fh.truncate(this.allocated);
+      this.allocated = from; // never below the lines: while zeros are laid, they cover every batch written
+      await fh.truncate(from);
       this.unpreallocated = true;
     }
   }
