@@ -11,6 +11,12 @@
  * P2.1 (no target): the same append from one writer process, sequentially. With 8 writers on this
  * 2-core VM the CPU is the limit and a flush's latency hides behind it; one writer waits for every
  * flush, so its rate shows what the durable write path costs end to end.
+ *
+ * P2.memory (no target): the same 8 writers against the daemon on the memory backend, which keeps
+ * nothing on disk. It is what the socket, the RPC path and the writer processes allow on the machine
+ * at hand, an upper bound for every durable backend: where it is below 5× direct, P2 cannot pass
+ * there whatever the storage does. Each case also prints the writer processes' own CPU per write,
+ * so the CPU a write costs end to end (writers + daemon) can be set against the machine's cores.
  */
 import { settings, checkoutsFor, round, type BenchModule, type BenchResult } from "./harness.js";
 import { FlushCounter, slowFlushShim } from "./slow-flush.js";
@@ -46,6 +52,20 @@ export const p2: BenchModule = {
       ];
       const cpuRows: BenchResult[] = [];
       const oneRows: BenchResult[] = [];
+      for (const checkout of checkoutsFor(r)) {
+        const c = await daemonCase("memory", checkout, { writers: WRITERS, durationMs, profileName: `p2-memory-${checkout.label}` });
+        out.push({
+          id: "P2.memory",
+          side: checkout.label,
+          what: `the same load on the memory backend (nothing stored on disk): the most the RPC path and ${WRITERS} writer processes allow on this machine, a bound for every durable backend`,
+          target: "",
+          measured: `${describeCase(c)}; ${(c.rate / direct.rate).toFixed(2)}× direct`,
+          ratio: null,
+          pass: null,
+          metric: { value: c.rate, unit: "appends/s", better: "higher" },
+          raw: { ...c, timesDirect: round(c.rate / direct.rate, 2), directRate: direct.rate },
+        });
+      }
       for (const backend of BACKENDS) {
         for (const checkout of checkoutsFor(r)) {
           const c: CaseResult = await daemonCase(backend, checkout, { writers: WRITERS, durationMs, counter, profileName: `p2-${backend}-${checkout.label}` });

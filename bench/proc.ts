@@ -58,3 +58,28 @@ export function delta(start: ProcSample | undefined, end: ProcSample | undefined
     writeCalls: end.writeCalls - start.writeCalls,
   };
 }
+
+/** The whole machine's CPU time so far, every core (/proc/stat's "cpu" line), in clock ticks. */
+export interface MachineSample {
+  busy: number;
+  total: number;
+}
+
+export function sampleMachine(): MachineSample | undefined {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const fields = [user, nice, system, idle, iowait, irq, softirq, steal].map((n) => n ?? 0);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share (0–1) of all cores' time that was busy between two samples. */
+export function machineBusy(start: MachineSample | undefined, end: MachineSample | undefined): number | undefined {
+  if (!start || !end || end.total <= start.total) return undefined;
+  return (end.busy - start.busy) / (end.total - start.total);
+}

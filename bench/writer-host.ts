@@ -19,7 +19,8 @@
  *
  * Sets up, prints `ready`, waits for `go` on stdin, writes for warmupMs uncounted (the daemon's JIT
  * warms up, as in a long-running daemon), then for durationMs counted, and prints one JSON line:
- * { writes, errors, busy, seconds, latencyUs (every write's), perWriter, errorSamples, cpu }.
+ * { writes, errors, busy, seconds, latencyUs (every write's), perWriter, errorSamples, cpu } — cpu
+ * over the counted window, the process's user and system seconds.
  */
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
@@ -32,6 +33,8 @@ interface WriterOutcome {
   seconds: number;
   samples: number[];
   errorSamples: string[];
+  /** The process's CPU (process.cpuUsage(), µs) when this writer's counted window began. */
+  cpuAtStart: { user: number; system: number };
 }
 
 /** A message whose JSON is about 200 bytes, like a short chat turn. */
@@ -66,6 +69,7 @@ async function loop(timing: Timing, write: (seq: number) => Promise<void> | void
       fail(err); // errors count whenever they happen: the target is zero
     }
   }
+  const cpuAtStart = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + timing.durationMs;
   let now = t0;
@@ -82,7 +86,7 @@ async function loop(timing: Timing, write: (seq: number) => Promise<void> | void
       fail(err);
     }
   }
-  return { writes, errors, busy, seconds: (now - t0) / 1000, samples, errorSamples };
+  return { writes, errors, busy, seconds: (now - t0) / 1000, samples, errorSamples, cpuAtStart };
 }
 
 const isSqliteBusy = (err: unknown) => typeof (err as { code?: unknown }).code === "string" && (err as { code: string }).code.startsWith("SQLITE_BUSY");
@@ -175,9 +179,11 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => {
     process.stdin.setEncoding("utf8").on("data", (s: string) => s.includes("go") && resolve());
   });
-  const cpu0 = process.cpuUsage();
   const outcomes = await Promise.all(runs.map((run) => run(timing)));
-  const cpu = process.cpuUsage(cpu0);
+  // Over the counted window only (from the first writer's start of it), as the writes are.
+  const end = process.cpuUsage();
+  const cpu0 = outcomes.map((o) => o.cpuAtStart).reduce((a, b) => (a.user + a.system <= b.user + b.system ? a : b));
+  const cpu = { user: end.user - cpu0.user, system: end.system - cpu0.system };
   process.stdout.write(
     JSON.stringify({
       writes: outcomes.reduce((n, o) => n + o.writes, 0),

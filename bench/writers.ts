@@ -52,7 +52,7 @@ export interface CaseResult {
   writerMin: number;
   writerMax: number;
   errorSamples: string[];
-  /** CPU seconds of all writer hosts together. */
+  /** CPU seconds of all writer hosts together, over the counted window. */
   clientCpu: number;
   /** The daemon's process, over the timed window (daemon cases only). */
   daemon?: {
@@ -201,6 +201,7 @@ export function describeCase(c: CaseResult): string {
     `${c.rate.toLocaleString("en-US")}/s (${c.writes.toLocaleString("en-US")} in ${c.seconds} s; p50 ${(c.latency.p50 / 1000).toFixed(2)} ms, p99 ${(c.latency.p99 / 1000).toFixed(2)} ms)`,
     `errors ${c.errors}${c.busy ? `, SQLITE_BUSY ${c.busy} (retried)` : ""}`,
   ];
+  if (c.writes > 0) parts.push(`writers' CPU ${round((c.clientCpu / c.writes) * 1e6, 1)} µs/write`);
   if (c.daemon) parts.push(`daemon CPU ${c.daemon.cpuPerWriteUs} µs/write, ${c.daemon.writeCallsPerWrite} write + ${c.daemon.readCallsPerWrite} read syscalls/write`);
   if (c.flushes) parts.push(`${c.flushes.writesPerSync} writes/flush`);
   return parts.join("; ");

@@ -135,3 +135,18 @@ test("jsonl journal: after a failed flush (a disk full only at the flush, as on 
   assert.equal(statSync(file).size, Buffer.byteLength(readFileSync(file, "utf8").replace(/\0/g, "")), "no zeros after the lines");
   assert.deepEqual(await contents(b), ["one", "two"]);
 });
+
+test("jsonl journal: a rotation that cannot create the new segment after the rename recovers by itself and loses nothing", async (t) => {
+  const { b, say, disk, dir } = await openFaultyJsonl(t);
+  for (const c of ["one", "two"]) await say(c);
+  disk.fail({ op: "open", path: /journal\.jsonl$/, code: "EMFILE", times: 1 }); // the new segment, after the old one was renamed
+  await b.engine.checkpoint().catch(() => undefined);
+  assert.equal(disk.failures.get("open"), 1);
+  await say("three"); // recovery makes the missing segment; this one is acknowledged
+  const image = crashImage(dir);
+  const warnings: unknown[] = [];
+  const after = await reopen(image, warnings);
+  t.after(() => after.close());
+  assert.deepEqual(await contents(after), ["one", "two", "three"]);
+  assert.deepEqual(warnings, []);
+});

@@ -71,6 +71,8 @@ export class Journal {
   private allocated = 0;
   /** Set when the disk had no room for the zeros; cleared by the next segment. */
   private unpreallocated = false;
+  /** Cleared by a rotation until the new segment's directory entry is synced (recovery finishes it). */
+  private segmentNamed = true;
   /** At open: how far past the last complete line the file holds more than zeros (a crash mid-write; never acknowledged). */
   tornBytes = 0;
   private queue: string[] = [];
@@ -229,9 +231,13 @@ export class Journal {
     let probed!: () => void;
     this.probing = new Promise<void>((resolve) => (probed = resolve));
     try {
-      this.fh ??= await this.disk.open(this.path(ACTIVE), "r+");
+      this.fh ??= await this.openActive();
       // A cut never grows the file: zeros where lines were believed to be would end them at open.
       if ((await this.fh.size()) < this.size) throw new Error("the journal is shorter than its durable lines");
+      if (!this.segmentNamed) {
+        await this.disk.syncDir(this.path("."));
+        this.segmentNamed = true;
+      }
       if (probeBytes > 0) {
         await this.fh.writeAll(Buffer.alloc(probeBytes, 0x20), this.size);
         await this.fh.datasync();
@@ -249,6 +255,21 @@ export class Journal {
     }
     this.failure = undefined;
     return true;
+  }
+
+  /**
+   * The active segment, for recovery. A rotation that failed between the rename and the new
+   * segment's creation left none: while no line was written since, it is made here. A missing
+   * segment that had lines is not remade (the size check then refuses it).
+   */
+  private async openActive(): Promise<DiskFile> {
+    try {
+      return await this.disk.open(this.path(ACTIVE), "r+");
+    } catch (err) {
+      if (errno(err) !== "ENOENT" || this.size > 0) throw err;
+      this.segmentNamed = false;
+      return await this.disk.open(this.path(ACTIVE), "w");
+    }
   }
 
   async close(): Promise<void> {
@@ -341,9 +362,11 @@ export class Journal {
       // From here the active segment is the new, empty one, even if creating or syncing it fails.
       this.size = this.allocated = 0;
       this.unpreallocated = false;
+      this.segmentNamed = false;
       this.fh = await this.disk.open(this.path(ACTIVE), "w");
       await this.fh.datasync();
       await this.disk.syncDir(this.path("."));
+      this.segmentNamed = true;
     } catch (err) {
       this.fail(this.durableJ, err);
     }
