@@ -50,6 +50,7 @@ export abstract class CoreBackend implements Backend {
       runs: (runs) => this.jobs.restoreRuns(runs),
       changeset: (changeset, entries) => this.changesets.restoreChangeset(changeset, entries),
       invocation: (invocation) => this.changesets.restoreInvocation(invocation),
+      checkpointThread: (thread) => this.checkpoints.restoreThread(thread),
     };
   }
 

@@ -5,10 +5,23 @@
  */
 import type { CheckpointPutResult, CheckpointTuple } from "../domain/checkpoints.js";
 import type {
-  CheckpointKey, CheckpointPutInput, CheckpointQuery, CheckpointRecord, CheckpointStore, CheckpointsReadPort, Page, PutWritesInput, Storage, ThreadKey,
+  CheckpointKey, CheckpointPutInput, CheckpointQuery, CheckpointRecord, CheckpointStore, CheckpointsReadPort, Page, PutWritesInput, Storage, ThreadExport,
+  ThreadKey,
 } from "../backends/contract.js";
+import { compareKeys } from "../domain/order.js";
 import { decodeCursor, pageOf } from "./paging.js";
 import { checkpointKey, checkpointRecord, matchesFilter, mergeWrites, namedPairs, newValues, retention, tupleOf } from "./checkpoint-rules.js";
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
 
 /** Checkpoints a filtered list reads per round while it looks for matches. */
 const FILTER_BATCH = 200;
@@ -96,6 +109,40 @@ export class CoreCheckpoints implements CheckpointStore {
       }
       const page = pageOf(rows, q.limit, checkpointKey);
       return { items: await Promise.all(page.items.map((rec) => tuple(c, rec))), nextCursor: page.nextCursor };
+    });
+  }
+
+  async threads(): Promise<Array<{ scope: string; threadId: string }>> {
+    const all = await this.storage.read((r) => r.checkpoints.listThreads());
+    const seen = new Map(all.map((t) => [JSON.stringify([t.scope, t.threadId]), { scope: t.scope, threadId: t.threadId }]));
+    return [...seen.values()].sort((a, b) => compareKeys([a.scope, a.threadId], [b.scope, b.threadId]));
+  }
+
+  async exportThread(scope: string, threadId: string): Promise<ThreadExport | null> {
+    const c = await this.storage.read((r) => r.checkpoints.threadContents(scope, threadId));
+    if (c.checkpoints.length + c.values.length + c.writes.length === 0) return null;
+    return {
+      scope,
+      threadId,
+      checkpoints: c.checkpoints.sort((a, b) => compareKeys([a.ns, a.id], [b.ns, b.id])),
+      values: c.values.sort((a, b) => compareKeys([a.ns, a.channel, a.version], [b.ns, b.channel, b.version])),
+      writes: c.writes.sort((a, b) => compareKeys([a.ns, a.checkpointId, a.taskId, a.idx], [b.ns, b.checkpointId, b.taskId, b.idx])),
+    };
+  }
+
+  /** The restore path for checkpoints (RestoreStore.checkpointThread): the thread as exported, replacing what it held. */
+  async restoreThread(t: ThreadExport): Promise<void> {
+    await this.storage.write(async (u) => {
+      const c = u.checkpoints;
+      if (!(await c.threadSize(t.scope, t.threadId)).empty) c.deleteThread(t.scope, t.threadId);
+      const at = (ns: string): ThreadKey => ({ scope: t.scope, threadId: t.threadId, ns });
+      for (const rec of t.checkpoints) c.putCheckpoint({ ...rec, scope: t.scope, threadId: t.threadId }, undefined);
+      for (const [ns, values] of groupBy(t.values, (v) => v.ns)) c.putValues(at(ns), values.map(({ ns: _ns, ...v }) => v));
+      for (const [key, writes] of groupBy(t.writes, (w) => JSON.stringify([w.ns, w.checkpointId]))) {
+        const [ns, checkpointId] = JSON.parse(key) as [string, string];
+        c.putWrites(at(ns), checkpointId, writes.map(({ ns: _ns, checkpointId: _id, ...w }) => w), []);
+      }
+      u.change({ domain: "checkpoints", type: "checkpoint.saved", id: t.threadId, data: { scope: t.scope, restored: true, checkpoints: t.checkpoints.length } });
     });
   }
 

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import type { Backend } from "../backends/contract.js";
 
-export const COPY_DOMAINS = ["groups", "sessions", "plans", "jobs", "runs", "history", "changesets", "ledger"] as const;
+export const COPY_DOMAINS = ["groups", "sessions", "plans", "jobs", "runs", "history", "changesets", "ledger", "checkpoints"] as const;
 export type CopyDomain = (typeof COPY_DOMAINS)[number];
 
 export type Digest = Map<string, string>;
@@ -61,6 +61,17 @@ export async function changesetPlanIds(b: Backend): Promise<string[]> {
   return [...ids].sort();
 }
 
+/** A checkpoint thread's key in digests and reports: `["<scope>","<threadId>"]`. */
+export const threadKey = (t: { scope: string; threadId: string }): string => JSON.stringify([t.scope, t.threadId]);
+
+/** Every graph-checkpoint thread that holds anything, whole (ThreadExport), in (scope, threadId) order. */
+export async function* checkpointThreads(b: Backend) {
+  for (const { scope, threadId } of await b.checkpoints.threads()) {
+    const t = await b.checkpoints.exportThread(scope, threadId);
+    if (t) yield t;
+  }
+}
+
 /** Every stored message of a session (hidden ones too), ascending seq. */
 export function storedMessages(b: Backend, sessionId: string) {
   return pages((cursor) => b.conversations.listMessages({ sessionId, cursor, limit: PAGE, includeHidden: true }));
@@ -110,6 +121,9 @@ export async function digestDomain(b: Backend, domain: CopyDomain): Promise<Dige
       break;
     case "ledger":
       for await (const t of pages((cursor) => b.ledger.query({ cursor, limit: PAGE }))) d.set(t.idHash, hash(t));
+      break;
+    case "checkpoints":
+      for await (const t of checkpointThreads(b)) d.set(threadKey(t), hash(t));
       break;
   }
   return d;

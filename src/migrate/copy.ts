@@ -10,7 +10,9 @@
  *   upsert of the record as it was, and ledger turns dedupe by idHash, so redoing one is harmless.
  * - Jobs keep nextRunAt and lastRunAt and their runs keep their slots, so the target's scheduler
  *   sees a one-shot job that already ran as done, never as a missed slot to run again.
- * - Not copied: the change log (the target starts its own) and graph checkpoints.
+ * - Graph checkpoints go a thread at a time, every namespace, with their createdAt, channel values
+ *   and pending writes (those of a checkpoint never stored too).
+ * - Not copied: the change log (the target starts its own).
  */
 import type { Backend } from "../backends/contract.js";
 import type { Message } from "../domain/conversations.js";
@@ -18,7 +20,7 @@ import type { Run } from "../domain/jobs.js";
 import { MAX_HISTORY_BATCH } from "../domain/history.js";
 import { MAX_INGEST_TURNS } from "../domain/ledger.js";
 import {
-  COPY_DOMAINS, allHistory, changesetPlanIds, checksumOf, digestDomain, pages, storedMessages, type CopyDomain,
+  COPY_DOMAINS, allHistory, changesetPlanIds, checkpointThreads, checksumOf, digestDomain, pages, storedMessages, threadKey, type CopyDomain,
 } from "./checksum.js";
 
 const PAGE = 1000;
@@ -65,7 +67,9 @@ export async function isEmpty(b: Backend): Promise<boolean> {
     b.conversations.listSessions({ limit: 1 }), b.groups.listGroups({ limit: 1 }), b.plans.listPlans({ limit: 1 }),
     b.jobs.listJobs({ limit: 1 }), b.history.list({ limit: 1 }), b.ledger.query({ limit: 1 }),
   ]);
-  return probes.every((p) => p.items.length === 0);
+  if (!probes.every((p) => p.items.length === 0)) return false;
+  for await (const _ of checkpointThreads(b)) return false;
+  return true;
 }
 
 export async function copyBackend(source: Backend, target: Backend, opts: CopyOptions = {}): Promise<DomainResult[]> {
@@ -177,6 +181,13 @@ const COPIERS: Record<CopyDomain, Copier> = {
         if (!skip.has(`invocation:${inv.id}`)) await to.restore.invocation(inv);
         tick();
       }
+    }
+  },
+
+  async checkpoints(from, to, skip, tick) {
+    for await (const t of checkpointThreads(from)) {
+      if (!skip.has(threadKey(t))) await to.restore.checkpointThread(t);
+      tick();
     }
   },
 

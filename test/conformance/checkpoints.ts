@@ -302,4 +302,54 @@ export function checkpointsConformance(s: Suite): void {
     const text = JSON.stringify(changes);
     assert.ok(!text.includes(b64("SECRET-STATE")) && !text.includes(b64("SECRET-WRITE")), "change data never carries bytes");
   });
+
+  test("checkpoints: threads and exportThread give every record of every scope; restore.checkpointThread writes a thread back as it was, replacing what it held", async (t) => {
+    const f = await s.open(t);
+    const st = store(f.backend);
+    const value = { channel: "a", version: "1", type: "json", value: b64("1") };
+    const empty = { channel: "b", version: "2", type: "empty" };
+    const created = f.clock.now().toISOString();
+    await st.putCheckpoint(cp("c1", { scope: "app", type: "json", channelVersions: { a: "1", b: "2" }, newValues: [value, empty] }));
+    f.clock.advance(60_000);
+    await st.putCheckpoint(cp("c2", { scope: "app", ns: "child:ü", parentId: "c1", metadata: { nested: { x: [1, null] } } }));
+    await st.putWrites(writes("c2", "task", [{ idx: 0, channel: "a", value: b64("w") }, { idx: -1, channel: "__error__", type: "json", value: b64("e") }], { scope: "app", ns: "child:ü", taskPath: "~root" }));
+    await st.putWrites(writes("never-stored", "task", [{ idx: 0, channel: "a", value: b64("orphan") }], { scope: "app" }));
+    await st.putCheckpoint(cp("c1", { threadId: "t2" }));
+    await st.putCheckpoint(cp("gone", { threadId: "t3" }));
+    await st.deleteThread("", "t3");
+
+    const threads = await st.threads();
+    const named = threads.map((x) => `${x.scope}/${x.threadId}`);
+    assert.deepEqual(named.filter((n) => n !== "/t3"), ["/t2", "app/t1"], "ascending by (scope, threadId); a deleted thread at most named, never exported");
+    assert.equal(await st.exportThread("", "t3"), null);
+    assert.equal(await st.exportThread("app", "unknown"), null);
+    const exported = await st.exportThread("app", "t1");
+    assert.ok(exported);
+    assert.deepEqual(exported.checkpoints.map((c) => [c.ns, c.id, c.createdAt]), [["", "c1", created], ["child:ü", "c2", new Date(Date.parse(created) + 60_000).toISOString()]]);
+    assert.deepEqual(exported.values, [{ ...value, ns: "" }, { ...empty, ns: "" }]);
+    assert.deepEqual(exported.writes.map((w) => [w.ns, w.checkpointId, w.taskId, w.idx, w.taskPath]), [
+      ["", "never-stored", "task", 0, undefined],
+      ["child:ü", "c2", "task", -1, "~root"],
+      ["child:ü", "c2", "task", 0, "~root"],
+    ]);
+
+    // Restored over a thread that holds other records: afterwards it holds exactly the export.
+    f.clock.advance(60_000);
+    await st.deleteThread("app", "t1");
+    await st.putCheckpoint(cp("stale", { scope: "app", channelVersions: { z: "9" }, newValues: [{ channel: "z", version: "9", type: "json", value: b64("z") }] }));
+    await f.backend.restore.checkpointThread(exported);
+    assert.deepEqual(await st.exportThread("app", "t1"), exported);
+    assert.deepEqual(await st.getCheckpoint({ scope: "app", threadId: "t1", ns: "child:ü" }), {
+      ...exported.checkpoints[1], channelValues: [],
+      pendingWrites: exported.writes.filter((w) => w.checkpointId === "c2").map(({ ns: _n, checkpointId: _c, ...w }) => w),
+    });
+    await f.backend.restore.checkpointThread(exported); // a resumed copy restores it again: still one copy
+    assert.deepEqual(await st.exportThread("app", "t1"), exported);
+    const last = (await checkpointChanges(f.backend)).at(-1);
+    assert.deepEqual([last?.type, last?.id, last?.data], ["checkpoint.saved", "t1", { scope: "app", restored: true, checkpoints: 2 }]);
+    if (s.caps.durable) {
+      const b2 = await f.reopen();
+      assert.deepEqual(await store(b2).exportThread("app", "t1"), exported);
+    }
+  });
 }

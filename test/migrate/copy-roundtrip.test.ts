@@ -133,6 +133,32 @@ async function populate(b: Backend): Promise<void> {
     project: i % 3 ? "/home/me/p" : undefined, host: "box", usage: { input: i, output: 7, ...(i % 2 ? { cacheRead: 3 } : { reasoning: 1, cacheCreate: 2 }) },
     costUsd: i % 5 ? 0.001 * i : undefined, toolCalls: i % 4, extra: i % 11 === 0 ? { branch: "main", tags: ["x"] } : undefined,
   })));
+
+  // Graph checkpoints: two scopes, nested namespaces, a parent chain, values stored once and one
+  // empty, special writes (idx < 0) with a task path, writes of a checkpoint never stored, and a
+  // thread long enough that its values are shared by many checkpoints.
+  const cp = b.checkpoints;
+  const b64 = (x: string) => Buffer.from(x).toString("base64");
+  for (const [scope, threadId] of [["", "thread-1"], ["app", "thread-1"], ["app", "conversation/../ü 🦊"]]) {
+    for (let i = 0; i < 12; i++) {
+      const id = `1ef${String(i).padStart(4, "0")}-0000-6000-8000-000000000000`;
+      await cp.putCheckpoint({
+        scope, threadId, ns: i % 4 === 3 ? "tools:call|inner" : "", id, parentId: i === 0 ? undefined : `1ef${String(i - 1).padStart(4, "0")}-0000-6000-8000-000000000000`,
+        type: i % 2 ? "json" : undefined, checkpoint: b64(JSON.stringify({ v: 1, step: i })), metadata: { source: i ? "loop" : "input", step: i - 1, writes: { n: [i, null] } },
+        channelVersions: { messages: String(i), counter: String(Math.floor(i / 3)), empty: "1" },
+        newValues: [
+          { channel: "messages", version: String(i), type: "json", value: b64(`[${i}]`) },
+          ...(i % 3 === 0 ? [{ channel: "counter", version: String(i / 3), type: "json", value: b64(String(i)) }] : []),
+          ...(i === 0 ? [{ channel: "empty", version: "1", type: "empty" }] : []),
+        ],
+      });
+      await cp.putWrites({
+        scope, threadId, ns: "", checkpointId: id, taskId: `task-${i}`, taskPath: i % 2 ? `~__pregel_pull, node${i}` : undefined,
+        writes: [{ idx: 0, channel: "messages", type: "json", value: b64(`"w${i}"`) }, ...(i === 11 ? [{ idx: -3, channel: "__interrupt__", type: "json", value: b64("{}") }] : [])],
+      });
+    }
+    await cp.putWrites({ scope, threadId, ns: "", checkpointId: "never-stored", taskId: "late", writes: [{ idx: 0, channel: "x", value: b64("late") }] });
+  }
 }
 
 async function digestAll(b: Backend): Promise<Record<CopyDomain, Digest>> {
@@ -184,7 +210,7 @@ test("migrate copy jsonl → sqlite → postgres → redis → jsonl keeps every
   const sums = checksums(expected);
   assert.deepEqual(
     Object.fromEntries(COPY_DOMAINS.map((d) => [d, expected[d].size])),
-    { groups: 3, sessions: 7, plans: 3, jobs: 4, runs: 3, history: 120, changesets: 7, ledger: 1500 },
+    { groups: 3, sessions: 7, plans: 3, jobs: 4, runs: 3, history: 120, changesets: 7, ledger: 1500, checkpoints: 3 },
     "the fixture holds what it means to",
   );
 
@@ -231,6 +257,14 @@ test("migrate copy jsonl → sqlite → postgres → redis → jsonl keeps every
     assert.deepEqual((await z.changesets.get("cs-orphan")).entries.map((e) => e.id), ["e8"], "a changeset whose plan is gone is found through the change log");
     assert.equal((await z.jobs.getJob("ping")).anchorAt, "2025-02-01T07:30:00.000Z");
     assert.equal((await z.groups.getGroup("cli")).currentSessionId, "long");
+    for (const [scope, threadId] of [["", "thread-1"], ["app", "conversation/../ü 🦊"]]) {
+      const latest = await z.checkpoints.getCheckpoint({ scope, threadId, ns: "" });
+      assert.deepEqual(latest, await a.checkpoints.getCheckpoint({ scope, threadId, ns: "" }), `${scope}/${threadId}: the latest checkpoint, its values and writes`);
+      assert.equal(latest?.pendingWrites.length, 1);
+      assert.equal((await z.checkpoints.exportThread(scope, threadId))?.writes.length, 14, "writes of checkpoints in another namespace or never stored travel too");
+      const all = async (b: Backend) => (await b.checkpoints.listCheckpoints({ scope, threadId, limit: 100 })).items;
+      assert.deepEqual(await all(z), await all(a), `${scope}/${threadId}: every checkpoint, createdAt included`);
+    }
   } finally {
     await a.close();
     await z.close();

@@ -44,6 +44,14 @@ async function populate(b: Backend): Promise<void> {
   await b.ledger.ingest(Array.from({ length: 2500 }, (_, i) => ({
     source: "claude", sessionId: `s${i % 3}`, messageId: `m${i}`, ts: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(), model: "m", usage: { input: i, output: 1 },
   })));
+  const b64 = (x: string) => Buffer.from(x).toString("base64");
+  for (const threadId of ["t1", "t2"]) {
+    await b.checkpoints.putCheckpoint({
+      scope: "", threadId, ns: "", id: "c1", checkpoint: b64("{}"), metadata: { step: 0 }, channelVersions: { a: "1" },
+      newValues: [{ channel: "a", version: "1", type: "json", value: b64("1") }],
+    });
+    await b.checkpoints.putWrites({ scope: "", threadId, ns: "", checkpointId: "c1", taskId: "task", writes: [{ idx: 0, channel: "a", value: b64("w") }] });
+  }
 }
 
 test("copy memory → jsonl: every domain verified, target must be empty unless merging", async (t) => {
@@ -56,7 +64,10 @@ test("copy memory → jsonl: every domain verified, target must be empty unless 
   const results = await copyBackend(source, target);
   for (const r of results) assert.ok(r.verified, `${r.domain}: ${r.sourceChecksum} ≠ ${r.targetChecksum}`);
   const counts = Object.fromEntries(results.map((r) => [r.domain, r.source]));
-  assert.deepEqual(counts, { groups: 1, sessions: 5, plans: 1, jobs: 2, runs: 1, history: 50, changesets: 3, ledger: 2500 });
+  assert.deepEqual(counts, { groups: 1, sessions: 5, plans: 1, jobs: 2, runs: 1, history: 50, changesets: 3, ledger: 2500, checkpoints: 2 });
+  for (const threadId of ["t1", "t2"]) {
+    assert.deepEqual(await target.checkpoints.getCheckpoint({ scope: "", threadId, ns: "" }), await source.checkpoints.getCheckpoint({ scope: "", threadId, ns: "" }), threadId);
+  }
   assert.equal((await target.conversations.getSession("s1")).messageCount, 5);
   assert.equal((await target.changesets.get("c1")).status, "applied");
   assert.equal((await target.jobs.getJob("j1")).anchorAt, "2025-01-01T00:00:00.000Z");

@@ -3,7 +3,7 @@
  * answers the importers' lookups from it. Used for the mapping tests until backends expose
  * `backend.restore`; history and ledger writes go to a real MemoryBackend.
  */
-import type { RestoreStore } from "../../src/backends/contract.js";
+import type { RestoreStore, ThreadExport } from "../../src/backends/contract.js";
 import { MemoryBackend } from "../../src/backends/memory/index.js";
 import type { ChangeEntry, ChangeSet, ToolInvocation } from "../../src/domain/changesets.js";
 import type { Message, Session } from "../../src/domain/conversations.js";
@@ -66,6 +66,9 @@ export class RecordingRestore implements RestoreStore {
   }
   changeset(_c: ChangeSet, _e: ChangeEntry[]): Promise<void> {
     return Promise.reject(new Error("the importers never restore changesets"));
+  }
+  checkpointThread(_t: ThreadExport): Promise<void> {
+    return Promise.reject(new Error("the importers never restore graph checkpoints"));
   }
   invocation(_i: ToolInvocation): Promise<void> {
     return Promise.reject(new Error("the importers never restore invocations"));

@@ -47,6 +47,12 @@ class RecordingStore implements CheckpointStore {
     this.calls.push({ op: "list", arg: query });
     return { items: [], nextCursor: null };
   }
+  async threads() {
+    return [];
+  }
+  async exportThread() {
+    return null;
+  }
   async deleteThread(scope: string, threadId: string) {
     this.calls.push({ op: "deleteThread", arg: { scope, threadId } });
     return { deleted: 0 };

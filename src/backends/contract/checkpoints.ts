@@ -1,6 +1,6 @@
 /** Graph checkpoints (SPEC §3.8): LangGraph's checkpoint, channel-value and pending-write tables. */
 import type {
-  ChannelValue, CheckpointPutResult, CheckpointTuple, PendingWriteInput,
+  ChannelValue, CheckpointPutResult, CheckpointTuple, PendingWrite, PendingWriteInput,
 } from "../../domain/checkpoints.js";
 import type { Page, PageQuery } from "./common.js";
 
@@ -30,6 +30,26 @@ export interface PutWritesInput extends ThreadKey {
   taskId: string;
   taskPath?: string;
   writes: PendingWriteInput[];
+}
+
+/** A channel value with the namespace it belongs to. */
+export type ThreadValue = ChannelValue & { ns: string };
+
+/** A pending write with the namespace and checkpoint id it is keyed to. */
+export type ThreadWrite = PendingWrite & { ns: string; checkpointId: string };
+
+/**
+ * Everything one thread holds, every namespace, as `migrate copy` reads and restores it: the
+ * checkpoints as stored (createdAt included), every channel value and every pending write (those of
+ * a checkpoint never stored too). Sorted: checkpoints by (ns, id), values by (ns, channel, version),
+ * writes by (ns, checkpointId, taskId, idx); strings by code point.
+ */
+export interface ThreadExport {
+  scope: string;
+  threadId: string;
+  checkpoints: Array<Omit<CheckpointTuple, "channelValues" | "pendingWrites">>;
+  values: ThreadValue[];
+  writes: ThreadWrite[];
 }
 
 export interface CheckpointQuery extends PageQuery {
@@ -80,9 +100,9 @@ export interface CheckpointQuery extends PageQuery {
  *   put that removed something: `{ scope, ns, removed, through: <greatest removed id> }` (every
  *   checkpoint of that thread namespace with an id up to `through` is gone).
  *
- * Left out on purpose: updating metadata in place, listing threads, ordering by time, a per-scope
- * quota, TTLs, and copying checkpoints between scopes (the restore path adds checkpoints when the
- * copy command learns them).
+ * Left out on purpose: updating metadata in place, listing threads over RPC, ordering by time, a
+ * per-scope quota, TTLs, and copying checkpoints between scopes. `threads` and `exportThread` serve
+ * `migrate copy` (with RestoreStore.checkpointThread); no RPC method reaches them.
  */
 export interface CheckpointStore {
   /**
@@ -144,4 +164,12 @@ export interface CheckpointStore {
    * Records one `checkpoint.deleted` when anything (checkpoints or orphan writes) was removed.
    */
   deleteThread(scope: string, threadId: string): Promise<{ deleted: number }>;
+  /**
+   * Every thread that may hold records, every scope, ascending by (scope, threadId) in code point
+   * order. A thread whose records were all removed may still be named; exportThread then returns
+   * null. Not paged: for `migrate copy`, which reads the whole store.
+   */
+  threads(): Promise<Array<{ scope: string; threadId: string }>>;
+  /** Everything the thread holds (ThreadExport, sorted as described there); null when it holds nothing. */
+  exportThread(scope: string, threadId: string): Promise<ThreadExport | null>;
 }

@@ -1,5 +1,6 @@
 /** The restore path (SPEC §2 "Restore keeps everything"). */
 import type { ChangeEntry, ChangeSet, ToolInvocation } from "../../domain/changesets.js";
+import type { ThreadExport } from "./checkpoints.js";
 import type { Message, Session } from "../../domain/conversations.js";
 import type { Group } from "../../domain/groups.js";
 import type { HistoryEntry } from "../../domain/history.js";
@@ -44,6 +45,12 @@ export interface RestoreStore {
   changeset(changeset: ChangeSet, entries: ChangeEntry[]): Promise<void>;
   /** The invocation as given (no default filled in), replacing a stored one, of whichever plan. */
   invocation(invocation: ToolInvocation): Promise<void>;
+  /**
+   * The graph-checkpoint thread as exported (CheckpointStore.exportThread): every checkpoint with
+   * its createdAt, every channel value and pending write, replacing whatever the thread held, in
+   * one atomic unit. Records one `checkpoint.saved` with `{ scope, restored: true, checkpoints }`.
+   */
+  checkpointThread(thread: ThreadExport): Promise<void>;
   // Ledger turns need no restore method: `ledger.ingest` stores every field as given (`ts` is the
   // turn's own, the store assigns nothing but the idHash it derives) and is idempotent by idHash.
 }

@@ -9,7 +9,7 @@
 import type { ChannelValue, PendingWrite } from "../../domain/checkpoints.js";
 import { compareCodePoints, compareKeys } from "../../domain/order.js";
 import type {
-  CheckpointKey, CheckpointRecord, CheckpointSlice, CheckpointsReadPort, CheckpointsWritePort, ThreadKey, ValuePair,
+  CheckpointKey, CheckpointRecord, CheckpointSlice, CheckpointsReadPort, CheckpointsWritePort, ThreadContents, ThreadKey, ValuePair,
 } from "../contract.js";
 import { clone } from "../../domain/clone.js";
 
@@ -134,6 +134,20 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
       records += ns.checkpoints.size + ns.values.size + ns.writes.size;
     }
     return { checkpoints, empty: records === 0 };
+  }
+
+  async listThreads() {
+    return [...this.threads.values()].map((t) => ({ scope: t.scope, threadId: t.threadId }));
+  }
+
+  async threadContents(scope: string, threadId: string): Promise<ThreadContents> {
+    const out: ThreadContents = { checkpoints: [], values: [], writes: [] };
+    for (const [ns, model] of this.threads.get(threadName(scope, threadId))?.namespaces ?? []) {
+      out.checkpoints.push(...model.checkpoints.values());
+      for (const v of model.values.values()) out.values.push({ ...v, ns });
+      for (const [checkpointId, writes] of model.writes) for (const w of writes.values()) out.writes.push({ ...w, ns, checkpointId });
+    }
+    return clone(out);
   }
 
   putCheckpoint(next: CheckpointRecord, _prev: CheckpointRecord | undefined): void {

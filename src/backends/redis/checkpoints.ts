@@ -9,7 +9,7 @@
 import type { ChannelValue, PendingWrite } from "../../domain/checkpoints.js";
 import { compareCodePoints } from "../../domain/order.js";
 import type {
-  CheckpointKey, CheckpointRecord, CheckpointSlice, CheckpointsReadPort, CheckpointsWritePort, ThreadKey, ValuePair,
+  CheckpointKey, CheckpointRecord, CheckpointSlice, CheckpointsReadPort, CheckpointsWritePort, ThreadContents, ThreadKey, ValuePair,
 } from "../contract.js";
 import type { Command, RedisClient } from "./client.js";
 import type { Keys } from "./keys.js";
@@ -28,7 +28,7 @@ function chunks<T>(list: readonly T[]): T[][] {
 }
 
 /** What deleteThread removes, learned by threadSize in the same unit. */
-interface ThreadContents {
+interface ThreadMembers {
   namespaces: string[];
   /** Members of the thread index: `<id>\0<ns>`. */
   members: string[];
@@ -40,7 +40,7 @@ export class RedisCheckpointsPort implements CheckpointsReadPort, CheckpointsWri
   /** Threads this unit read: the guarded revision (null: none yet). */
   private readonly revs = new Map<string, string | null>();
   private readonly touched = new Set<string>();
-  private readonly contents = new Map<string, ThreadContents>();
+  private readonly contents = new Map<string, ThreadMembers>();
 
   /** `unit` is undefined for plain reads, which guard nothing and write nothing. */
   constructor(
@@ -164,6 +164,49 @@ export class RedisCheckpointsPort implements CheckpointsReadPort, CheckpointsWri
     this.contents.set(this.t(scope, threadId), { namespaces, members, writeIds });
     const writes = [...writeIds.values()].reduce((n, ids) => n + ids.length, 0);
     return { checkpoints: members.length, empty: members.length + values + writes === 0 };
+  }
+
+  async listThreads() {
+    // Every thread with records has its namespace set (kn:); deleteThread removes it. A full SCAN:
+    // `migrate copy` reads the whole store anyway.
+    const head = this.k.key("kn", "");
+    const match = head.replace(/[*?[\]\\]/g, "\\$&") + "*";
+    const out: Array<{ scope: string; threadId: string }> = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.client.call((r) => r.scan(cursor, "MATCH", match, "COUNT", 1000));
+      for (const key of keys) {
+        const t = key.slice(head.length);
+        const cut = t.indexOf("\0");
+        out.push({ scope: t.slice(0, cut), threadId: t.slice(cut + 1) });
+      }
+      cursor = next;
+    } while (cursor !== "0");
+    return out;
+  }
+
+  async threadContents(scope: string, threadId: string): Promise<ThreadContents> {
+    await this.guard(scope, threadId);
+    const out: ThreadContents = { checkpoints: [], values: [], writes: [] };
+    const members = await this.client.call((r) => r.zrange(this.threadIndex(scope, threadId), 0, -1));
+    for (const chunk of chunks(members)) {
+      const keys = chunk.map((m) => m.split("\0")).map(([id, ns]) => this.cpKey({ scope, threadId, ns }, id));
+      const raws = await this.client.call((r) => r.mget(...keys));
+      for (const raw of raws) if (raw !== null) out.checkpoints.push(JSON.parse(raw) as CheckpointRecord);
+    }
+    for (const ns of await this.client.call((r) => r.smembers(this.nsSet(scope, threadId)))) {
+      const key = { scope, threadId, ns };
+      const values = await this.client.call((r) => r.hgetall(this.valuesKey(key)));
+      for (const [field, raw] of Object.entries(values)) {
+        const [channel, version] = JSON.parse(field) as ValuePair;
+        out.values.push({ channel, version, ...(JSON.parse(raw) as { type: string; value?: string }), ns });
+      }
+      for (const checkpointId of await this.client.call((r) => r.smembers(this.writeIds(key)))) {
+        const writes = await this.client.call((r) => r.hvals(this.writesKey(key, checkpointId)));
+        for (const raw of writes) out.writes.push({ ...(JSON.parse(raw) as PendingWrite), ns, checkpointId });
+      }
+    }
+    return out;
   }
 
   putCheckpoint(next: CheckpointRecord, _prev: CheckpointRecord | undefined): void {

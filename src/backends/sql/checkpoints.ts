@@ -8,7 +8,7 @@
  */
 import type { ChannelValue, PendingWrite } from "../../domain/checkpoints.js";
 import type {
-  CheckpointKey, CheckpointRecord, CheckpointSlice, CheckpointsReadPort, CheckpointsWritePort, ThreadKey, ValuePair,
+  CheckpointKey, CheckpointRecord, CheckpointSlice, CheckpointsReadPort, CheckpointsWritePort, ThreadContents, ThreadKey, ValuePair,
 } from "../contract.js";
 import type { Param, Sql } from "./db.js";
 import type { SqlWrites } from "./writes.js";
@@ -45,6 +45,32 @@ function record(r: CheckpointRow): CheckpointRecord {
   if (r.parent_id !== null) out.parentId = r.parent_id;
   if (r.type !== null) out.type = r.type;
   return out;
+}
+
+interface ValueRow {
+  channel: string;
+  version: string;
+  type: string;
+  value: string | null;
+}
+
+const valueOf = (r: ValueRow): ChannelValue =>
+  r.value === null ? { channel: r.channel, version: r.version, type: r.type } : { channel: r.channel, version: r.version, type: r.type, value: r.value };
+
+interface WriteRow {
+  task_id: string;
+  idx: number | string;
+  channel: string;
+  type: string | null;
+  value: string;
+  task_path: string | null;
+}
+
+function writeOf(r: WriteRow): PendingWrite {
+  const w: PendingWrite = { taskId: r.task_id, idx: Number(r.idx), channel: r.channel, value: r.value };
+  if (r.type !== null) w.type = r.type;
+  if (r.task_path !== null) w.taskPath = r.task_path;
+  return w;
 }
 
 function chunks<T>(list: readonly T[]): T[][] {
@@ -124,27 +150,22 @@ export class SqlCheckpointsPort implements CheckpointsReadPort, CheckpointsWrite
     await this.thread(key.scope, key.threadId);
     const out: ChannelValue[] = [];
     for (const chunk of chunks(pairs)) {
-      const rows = await this.q.all<{ channel: string; version: string; type: string; value: string | null }>(
+      const rows = await this.q.all<ValueRow>(
         `SELECT channel, version, type, value FROM checkpoint_values WHERE ${WHERE_NS} AND (channel, version) IN (VALUES ${chunk.map(() => "(?, ?)").join(", ")})`,
         [...nsParams(key), ...chunk.flat()],
       );
-      for (const r of rows) out.push(r.value === null ? { channel: r.channel, version: r.version, type: r.type } : { ...r, value: r.value });
+      for (const r of rows) out.push(valueOf(r));
     }
     return out;
   }
 
   async pendingWrites(key: ThreadKey, checkpointId: string) {
     await this.thread(key.scope, key.threadId);
-    const rows = await this.q.all<{ task_id: string; idx: number | string; channel: string; type: string | null; value: string; task_path: string | null }>(
+    const rows = await this.q.all<WriteRow>(
       `SELECT task_id, idx, channel, type, value, task_path FROM checkpoint_writes WHERE ${WHERE_NS} AND checkpoint_id = ?`,
       [...nsParams(key), checkpointId],
     );
-    return rows.map((r) => {
-      const w: PendingWrite = { taskId: r.task_id, idx: Number(r.idx), channel: r.channel, value: r.value };
-      if (r.type !== null) w.type = r.type;
-      if (r.task_path !== null) w.taskPath = r.task_path;
-      return w;
-    });
+    return rows.map(writeOf);
   }
 
   async namespaceContents(key: ThreadKey) {
@@ -154,6 +175,32 @@ export class SqlCheckpointsPort implements CheckpointsReadPort, CheckpointsWrite
     return {
       checkpoints: checkpoints.map((r) => ({ id: r.id, channelVersions: JSON.parse(r.channel_versions) as Record<string, string> })),
       values: values.map((r): ValuePair => [r.channel, r.version]),
+    };
+  }
+
+  async listThreads() {
+    // From the records themselves, not checkpoint_threads: a unit that deletes a thread and writes
+    // it again (a restore) leaves records without that row until the thread's next write.
+    const rows = await this.q.all<{ scope: string; thread_id: string }>(
+      "SELECT scope, thread_id FROM checkpoints UNION SELECT scope, thread_id FROM checkpoint_values UNION SELECT scope, thread_id FROM checkpoint_writes",
+      [],
+    );
+    return rows.map((r) => ({ scope: r.scope, threadId: r.thread_id }));
+  }
+
+  async threadContents(scope: string, threadId: string): Promise<ThreadContents> {
+    await this.thread(scope, threadId);
+    const p = [scope, threadId];
+    const checkpoints = await this.q.all<CheckpointRow>(`SELECT ${COLUMNS} FROM checkpoints WHERE scope = ? AND thread_id = ?`, p);
+    const values = await this.q.all<ValueRow & { ns: string }>("SELECT ns, channel, version, type, value FROM checkpoint_values WHERE scope = ? AND thread_id = ?", p);
+    const writes = await this.q.all<WriteRow & { ns: string; checkpoint_id: string }>(
+      "SELECT ns, checkpoint_id, task_id, idx, channel, type, value, task_path FROM checkpoint_writes WHERE scope = ? AND thread_id = ?",
+      p,
+    );
+    return {
+      checkpoints: checkpoints.map(record),
+      values: values.map((r) => ({ ...valueOf(r), ns: r.ns })),
+      writes: writes.map((r) => ({ ...writeOf(r), ns: r.ns, checkpointId: r.checkpoint_id })),
     };
   }
 

@@ -13,10 +13,13 @@
  * thread rewrites it, so two units writing one thread never interleave.
  */
 import type { ChannelValue, CheckpointTuple, PendingWrite } from "../../../domain/checkpoints.js";
-import type { ThreadKey } from "../checkpoints.js";
+import type { ThreadExport, ThreadKey } from "../checkpoints.js";
 
 /** A checkpoint as stored: the tuple without the values and writes it is returned with. */
 export type CheckpointRecord = Omit<CheckpointTuple, "channelValues" | "pendingWrites">;
+
+/** Every record one thread holds, every namespace, in any order (`migrate copy` reads and restores it). */
+export type ThreadContents = Omit<ThreadExport, "scope" | "threadId">;
 
 /** The sort key of a checkpoint in listings, compared element by element by code point. */
 export type CheckpointKey = readonly [id: string, threadId: string, ns: string];
@@ -52,6 +55,14 @@ export interface CheckpointsReadPort {
   namespaceContents(key: ThreadKey): Promise<{ checkpoints: { id: string; channelVersions: Record<string, string> }[]; values: ValuePair[] }>;
   /** How many checkpoints the thread holds in all namespaces, and whether it holds any record at all. */
   threadSize(scope: string, threadId: string): Promise<{ checkpoints: number; empty: boolean }>;
+  /**
+   * Every thread that may hold records, every scope, in any order; a thread whose records were all
+   * removed may still be named (its contents are then empty). For `migrate copy`, which reads the
+   * whole store anyway: the list is not paged.
+   */
+  listThreads(): Promise<Array<{ scope: string; threadId: string }>>;
+  /** Every checkpoint, channel value and pending write of the thread, every namespace, in any order. */
+  threadContents(scope: string, threadId: string): Promise<ThreadContents>;
 }
 
 export interface CheckpointsWritePort {
