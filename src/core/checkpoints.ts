@@ -138,9 +138,10 @@ export class CoreCheckpoints implements CheckpointStore {
       const at = (ns: string): ThreadKey => ({ scope: t.scope, threadId: t.threadId, ns });
       for (const rec of t.checkpoints) c.putCheckpoint({ ...rec, scope: t.scope, threadId: t.threadId }, undefined);
       for (const [ns, values] of groupBy(t.values, (v) => v.ns)) c.putValues(at(ns), values.map(({ ns: _ns, ...v }) => v));
-      for (const [key, writes] of groupBy(t.writes, (w) => JSON.stringify([w.ns, w.checkpointId]))) {
-        const [ns, checkpointId] = JSON.parse(key) as [string, string];
-        c.putWrites(at(ns), checkpointId, writes.map(({ ns: _ns, checkpointId: _id, ...w }) => w), []);
+      for (const [ns, inNs] of groupBy(t.writes, (w) => w.ns)) {
+        for (const [checkpointId, writes] of groupBy(inNs, (w) => w.checkpointId)) {
+          c.putWrites(at(ns), checkpointId, writes.map(({ ns: _ns, checkpointId: _id, ...w }) => w), []);
+        }
       }
       u.change({ domain: "checkpoints", type: "checkpoint.saved", id: t.threadId, data: { scope: t.scope, restored: true, checkpoints: t.checkpoints.length } });
     });

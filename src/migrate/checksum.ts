@@ -62,7 +62,7 @@ export async function changesetPlanIds(b: Backend): Promise<string[]> {
 }
 
 /** A checkpoint thread's key in digests and reports: `["<scope>","<threadId>"]`. */
-export const threadKey = (t: { scope: string; threadId: string }): string => JSON.stringify([t.scope, t.threadId]);
+export const threadDigestKey = (t: { scope: string; threadId: string }): string => JSON.stringify([t.scope, t.threadId]);
 
 /** Every graph-checkpoint thread that holds anything, whole (ThreadExport), in (scope, threadId) order. */
 export async function* checkpointThreads(b: Backend) {
@@ -123,7 +123,7 @@ export async function digestDomain(b: Backend, domain: CopyDomain): Promise<Dige
       for await (const t of pages((cursor) => b.ledger.query({ cursor, limit: PAGE }))) d.set(t.idHash, hash(t));
       break;
     case "checkpoints":
-      for await (const t of checkpointThreads(b)) d.set(threadKey(t), hash(t));
+      for await (const t of checkpointThreads(b)) d.set(threadDigestKey(t), hash(t));
       break;
   }
   return d;

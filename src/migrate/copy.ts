@@ -20,7 +20,7 @@ import type { Run } from "../domain/jobs.js";
 import { MAX_HISTORY_BATCH } from "../domain/history.js";
 import { MAX_INGEST_TURNS } from "../domain/ledger.js";
 import {
-  COPY_DOMAINS, allHistory, changesetPlanIds, checkpointThreads, checksumOf, digestDomain, pages, storedMessages, threadKey, type CopyDomain,
+  COPY_DOMAINS, allHistory, changesetPlanIds, checkpointThreads, checksumOf, digestDomain, pages, storedMessages, threadDigestKey, type CopyDomain,
 } from "./checksum.js";
 
 const PAGE = 1000;
@@ -186,7 +186,7 @@ const COPIERS: Record<CopyDomain, Copier> = {
 
   async checkpoints(from, to, skip, tick) {
     for await (const t of checkpointThreads(from)) {
-      if (!skip.has(threadKey(t))) await to.restore.checkpointThread(t);
+      if (!skip.has(threadDigestKey(t))) await to.restore.checkpointThread(t);
       tick();
     }
   },

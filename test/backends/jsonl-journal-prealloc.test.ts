@@ -105,7 +105,10 @@ test("jsonl journal: a rotation whose directory sync fails loses nothing acknowl
   disk.fail({ op: "syncDir", code: "EMFILE", times: 1 }); // after the rename, the new segment's directory sync
   await b.engine.checkpoint().catch(() => undefined);
   assert.equal(disk.failures.get("syncDir"), 1);
-  await say("four"); // the journal recovers by itself; this one is acknowledged
+  const syncs = disk.calls.get("syncDir") ?? 0;
+  assert.equal(await b.engine.journal.recover(), true);
+  assert.equal(disk.calls.get("syncDir"), syncs + 1, "recovery syncs the directory the rotation could not");
+  await say("four"); // this one is acknowledged
   const image = crashImage(dir);
   const warnings: unknown[] = [];
   const after = await reopen(image, warnings);
@@ -142,7 +145,10 @@ test("jsonl journal: a rotation that cannot create the new segment after the ren
   disk.fail({ op: "open", path: /journal\.jsonl$/, code: "EMFILE", times: 1 }); // the new segment, after the old one was renamed
   await b.engine.checkpoint().catch(() => undefined);
   assert.equal(disk.failures.get("open"), 1);
-  await say("three"); // recovery makes the missing segment; this one is acknowledged
+  const syncs = disk.calls.get("syncDir") ?? 0;
+  assert.equal(await b.engine.journal.recover(), true, "recovery makes the missing segment");
+  assert.equal(disk.calls.get("syncDir"), syncs + 1, "and syncs the directory that names it");
+  await say("three"); // this one is acknowledged
   const image = crashImage(dir);
   const warnings: unknown[] = [];
   const after = await reopen(image, warnings);

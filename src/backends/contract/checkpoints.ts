@@ -94,7 +94,8 @@ export interface CheckpointQuery extends PageQuery {
  *
  * Every write is atomic with its change records. Change ids are the threadId (topic
  * `checkpoints:<threadId>` follows one thread); `data` carries the scope and never bytes:
- * - `checkpoint.saved` — put: `{ scope, ns, checkpointId, parentId? }`; putWrites that stored at
+ * - `checkpoint.saved` — put: `{ scope, ns, checkpointId, parentId? }`; a restored thread (migrate
+ *   copy, which replaces what the thread held): `{ scope, restored: true, checkpoints }`; putWrites that stored at
  *   least one write: `{ scope, ns, checkpointId, taskId, writes: <stored> }`.
  * - `checkpoint.deleted` — deleteThread that removed something: `{ scope, removed }`; retention in a
  *   put that removed something: `{ scope, ns, removed, through: <greatest removed id> }` (every

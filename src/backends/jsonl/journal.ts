@@ -71,8 +71,8 @@ export class Journal {
   private allocated = 0;
   /** Set when the disk had no room for the zeros; cleared by the next segment. */
   private unpreallocated = false;
-  /** Cleared by a rotation until the new segment's directory entry is synced (recovery finishes it). */
-  private segmentNamed = true;
+  /** False from a rotation's rename until the directory is synced (a recovery syncs it if the rotation could not). */
+  private dirSynced = true;
   /** At open: how far past the last complete line the file holds more than zeros (a crash mid-write; never acknowledged). */
   tornBytes = 0;
   private queue: string[] = [];
@@ -234,9 +234,9 @@ export class Journal {
       this.fh ??= await this.openActive();
       // A cut never grows the file: zeros where lines were believed to be would end them at open.
       if ((await this.fh.size()) < this.size) throw new Error("the journal is shorter than its durable lines");
-      if (!this.segmentNamed) {
+      if (!this.dirSynced) {
         await this.disk.syncDir(this.path("."));
-        this.segmentNamed = true;
+        this.dirSynced = true;
       }
       if (probeBytes > 0) {
         await this.fh.writeAll(Buffer.alloc(probeBytes, 0x20), this.size);
@@ -260,14 +260,14 @@ export class Journal {
   /**
    * The active segment, for recovery. A rotation that failed between the rename and the new
    * segment's creation left none: while no line was written since, it is made here. A missing
-   * segment that had lines is not remade (the size check then refuses it).
+   * segment that had lines is not remade: the ENOENT stands and recovery fails.
    */
   private async openActive(): Promise<DiskFile> {
     try {
       return await this.disk.open(this.path(ACTIVE), "r+");
     } catch (err) {
       if (errno(err) !== "ENOENT" || this.size > 0) throw err;
-      this.segmentNamed = false;
+      this.dirSynced = false;
       return await this.disk.open(this.path(ACTIVE), "w");
     }
   }
@@ -362,11 +362,11 @@ export class Journal {
       // From here the active segment is the new, empty one, even if creating or syncing it fails.
       this.size = this.allocated = 0;
       this.unpreallocated = false;
-      this.segmentNamed = false;
+      this.dirSynced = false;
       this.fh = await this.disk.open(this.path(ACTIVE), "w");
       await this.fh.datasync();
       await this.disk.syncDir(this.path("."));
-      this.segmentNamed = true;
+      this.dirSynced = true;
     } catch (err) {
       this.fail(this.durableJ, err);
     }

@@ -143,7 +143,7 @@ export class MemoryCheckpointsPort implements CheckpointsReadPort, CheckpointsWr
   async threadContents(scope: string, threadId: string): Promise<ThreadContents> {
     const out: ThreadContents = { checkpoints: [], values: [], writes: [] };
     for (const [ns, model] of this.threads.get(threadName(scope, threadId))?.namespaces ?? []) {
-      out.checkpoints.push(...model.checkpoints.values());
+      for (const r of model.checkpoints.values()) out.checkpoints.push(r);
       for (const v of model.values.values()) out.values.push({ ...v, ns });
       for (const [checkpointId, writes] of model.writes) for (const w of writes.values()) out.writes.push({ ...w, ns, checkpointId });
     }

@@ -4,7 +4,7 @@
  * version), `checkpoint_writes` by (…, checkpoint_id, task_id, idx), and `checkpoint_threads`, one
  * row per thread: inside a unit of work the first read of a thread locks its row (FOR UPDATE) and
  * every write to the thread rewrites it, so units writing one thread run one after the other (two
- * that both find no row both insert it, and the loser runs again).
+ * that both find no row both insert it, and the loser runs again). deleteThread keeps the row.
  */
 import type { ChannelValue, PendingWrite } from "../../domain/checkpoints.js";
 import type {
@@ -179,8 +179,7 @@ export class SqlCheckpointsPort implements CheckpointsReadPort, CheckpointsWrite
   }
 
   async listThreads() {
-    // From the records themselves, not checkpoint_threads: a unit that deletes a thread and writes
-    // it again (a restore) leaves records without that row until the thread's next write.
+    // From the records themselves: checkpoint_threads also keeps the rows of deleted threads.
     const rows = await this.q.all<{ scope: string; thread_id: string }>(
       "SELECT scope, thread_id FROM checkpoints UNION SELECT scope, thread_id FROM checkpoint_values UNION SELECT scope, thread_id FROM checkpoint_writes",
       [],
@@ -276,8 +275,11 @@ export class SqlCheckpointsPort implements CheckpointsReadPort, CheckpointsWrite
   }
 
   deleteThread(scope: string, threadId: string): void {
+    // The thread's row stays (touch moves its rev on): a writer that waits on it then sees the
+    // deletion. Without the row, a unit that deleted the thread and wrote it again (a restore) would
+    // leave records no row guards, and a later delete could run beside a writer instead of before it.
     this.touch(scope, threadId);
-    for (const table of ["checkpoints", "checkpoint_values", "checkpoint_writes", "checkpoint_threads"]) {
+    for (const table of ["checkpoints", "checkpoint_values", "checkpoint_writes"]) {
       this.w.run(`DELETE FROM ${table} WHERE scope = ? AND thread_id = ?`, [scope, threadId]);
     }
   }
