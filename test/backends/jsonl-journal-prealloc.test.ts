@@ -55,10 +55,12 @@ test("jsonl journal: a torn last batch (part of a line, a hole of zeros, a later
   // disk and some are still the zeros laid down before. None of that batch was acknowledged.
   const image = crashImage(dir);
   const lines = journalText(image);
-  const torn = `{"j":99,"w":[{"t":"a","p":"sessions/s.jsonl","o":0,"d":"par`;
+  const last = (JSON.parse(lines.trimEnd().split("\n").at(-1) ?? "") as { j: number }).j;
+  // The torn batch goes on from the last durable line: its lines carry p = that line's j.
+  const torn = `{"j":${last + 1},"p":${last},"w":[{"t":"a","p":"sessions/s.jsonl","o":0,"d":"par`;
   const file = "sessions/s.jsonl";
   const ghost = JSON.stringify({ role: "user", content: "ghost", seq: 2, createdAt: new Date().toISOString() }) + "\n";
-  const later = JSON.stringify({ j: 100, w: [{ t: "a", p: file, o: statSync(join(image, file)).size, d: ghost }] }) + "\n";
+  const later = JSON.stringify({ j: last + 2, p: last, w: [{ t: "a", p: file, o: statSync(join(image, file)).size, d: ghost }] }) + "\n";
   const journal = Buffer.alloc(CHUNK);
   Buffer.from(lines + torn).copy(journal, 0);
   Buffer.from(later).copy(journal, Buffer.byteLength(lines + torn) + 4096);
@@ -71,6 +73,26 @@ test("jsonl journal: a torn last batch (part of a line, a hole of zeros, a later
   assert.equal(warnings.length, 1, "one warning says an unfinished write was dropped");
   assert.match(JSON.stringify(warnings[0]), /unfinished write/);
   assert.match(JSON.stringify(warnings[0]), new RegExp(`"bytes":${Buffer.byteLength(torn) + 4096 + Buffer.byteLength(later)}`), "the span from the last line to the last byte written");
+});
+
+test("jsonl journal: acknowledged lines behind a hole of zeros are damage, not a torn batch: the open refuses", async (t) => {
+  const { say, dir } = await openFaultyJsonl(t);
+  for (const c of ["one", "two", "three"]) await say(c); // three batches: each append waited for its flush
+  const image = crashImage(dir);
+  const file = join(image, "journal.jsonl");
+  const journal = readFileSync(file);
+  const start = journal.indexOf("\n") + 1; // the second line, "two"'s
+  const end = journal.indexOf("\n", start) + 1;
+  assert.match(journal.subarray(start, end).toString("utf8"), /two/);
+  journal.fill(0, start, end); // "two" is zeros now, and "three" follows the hole
+  writeFileSync(file, journal);
+  const b = new JsonlBackend({ dataDir: image, origin: "after", now: () => new Date() });
+  await assert.rejects(b.open(), (err: Error & { code?: string }) => {
+    assert.equal(err.code, "DATA_DAMAGED");
+    assert.match(err.message, new RegExp(`hole of zeros at byte ${start}`));
+    return true;
+  });
+  await b.close().catch(() => undefined);
 });
 
 test("jsonl journal: a clean stop leaves it empty, zeros included", async (t) => {

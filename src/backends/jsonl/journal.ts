@@ -20,24 +20,17 @@
  * the size waits for a journal commit; on copy-on-write file systems such as btrfs and ZFS an
  * overwrite allocates anyway, and nothing is gained or lost). So the segment ends in zeros while
  * it is written; the lines end at the first NUL byte (a line never holds one: JSON escapes it),
- * and whatever follows is taken for a batch a crash cut short. Rotation and a failed write's
+ * and whatever follows is taken for a batch a crash cut short, unless the lines there show it is
+ * not the last batch (journal-segment.ts: that is damage). Rotation and a failed write's
  * cut-back truncate the segment to its lines, so a retired segment never holds zeros; an older
  * agentstate reads zeros at the end of the active one as a torn last line and cuts them.
  */
 import { backendUnavailable, dataDamaged } from "../../domain/errors.js";
 import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
-import type { FileOp } from "./vfs.js";
 import { Cohort } from "../common/cohort.js";
+import { checkHole, lineText, splitSegment, type JournalLine } from "./journal-segment.js";
 
-/**
- * One unit of work as journaled: its file ops. `l` held ops of stores that applied their own writes
- * in earlier versions; a journal that still has them is refused at open (engine.ts finishOpen).
- */
-export interface JournalLine {
-  j: number;
-  w?: FileOp[];
-  l?: Array<{ k: string }>;
-}
+export type { JournalLine } from "./journal-segment.js";
 
 interface Waiter {
   j: number;
@@ -52,17 +45,6 @@ export const OLD = "journal.old.jsonl";
 const PREALLOC_BYTES = 1024 * 1024;
 const ZEROS = Buffer.alloc(64 * 1024);
 
-/**
- * A segment's text as lines: complete lines up to the first NUL; `torn`, an unfinished last line;
- * `beyond`, what follows the first NUL other than the zeros at the end (a torn batch's later pages).
- */
-function splitSegment(text: string): { lines: string[]; torn: string; beyond: string } {
-  const nul = text.indexOf("\0");
-  const lines = (nul < 0 ? text : text.slice(0, nul)).split("\n");
-  const torn = lines.pop() ?? "";
-  return { lines, torn, beyond: nul < 0 ? "" : text.slice(nul).replace(/\0+$/, "") };
-}
-
 export class Journal {
   private fh?: DiskFile;
   /** Bytes of durable lines in the active segment (the write position). */
@@ -75,7 +57,8 @@ export class Journal {
   private dirSynced = true;
   /** At open: how far past the last complete line the file holds more than zeros (a crash mid-write; never acknowledged). */
   tornBytes = 0;
-  private queue: string[] = [];
+  /** Units submitted and not yet written: their j and JSON (lineText adds j and p when the batch forms). */
+  private queue: Array<{ j: number; body: string }> = [];
   private queueEnd = 0;
   private waiters: Waiter[] = [];
   private writing?: Promise<void>;
@@ -123,6 +106,7 @@ export class Journal {
       const { lines: parts, torn, beyond } = splitSegment(text);
       if ((torn !== "" || beyond !== "") && name === OLD) throw dataDamaged(`${name} ends in a torn line; it was complete when it was retired`);
       if (name === ACTIVE) this.tornBytes = Buffer.byteLength(torn + beyond);
+      const first = lines.length;
       parts.forEach((raw, i) => {
         if (raw === "") return;
         let line: JournalLine;
@@ -136,6 +120,7 @@ export class Journal {
         }
         lines.push(line);
       });
+      if (beyond !== "") checkHole(name, lines.length > first ? lines[lines.length - 1] : undefined, beyond, Buffer.byteLength(text.slice(0, text.indexOf("\0"))));
     }
     return lines;
   }
@@ -159,7 +144,7 @@ export class Journal {
   }
 
   submit(j: number, line: Omit<JournalLine, "j">): void {
-    this.queue.push(JSON.stringify({ j, ...line }) + "\n");
+    this.queue.push({ j, body: JSON.stringify(line) });
     this.queueEnd = j;
     this.cohort.arrived(this.queue.length);
     this.kick();
@@ -303,7 +288,8 @@ export class Journal {
       const t0 = performance.now();
       try {
         const fh = (this.fh ??= await this.disk.open(this.path(ACTIVE), "r+"));
-        const data = Buffer.from(batch.join(""), "utf8");
+        const p = this.durableJ;
+        const data = Buffer.from(batch.map((u) => lineText(u.j, p, u.body)).join(""), "utf8");
         await this.preallocate(fh, this.size + data.length);
         await fh.writeAll(data, this.size);
         await fh.datasync();
