@@ -55,12 +55,12 @@ test("jsonl journal: a torn last batch (part of a line, a hole of zeros, a later
   // disk and some are still the zeros laid down before. None of that batch was acknowledged.
   const image = crashImage(dir);
   const lines = journalText(image);
-  const last = (JSON.parse(lines.trimEnd().split("\n").at(-1) ?? "") as { j: number }).j;
+  const { j: last, s: segment } = JSON.parse(lines.trimEnd().split("\n").at(-1) ?? "") as { j: number; s: string };
   // The torn batch goes on from the last durable line: its lines carry p = that line's j.
-  const torn = `{"j":${last + 1},"p":${last},"w":[{"t":"a","p":"sessions/s.jsonl","o":0,"d":"par`;
+  const torn = `{"j":${last + 1},"p":${last},"s":"${segment}","w":[{"t":"a","p":"sessions/s.jsonl","o":0,"d":"par`;
   const file = "sessions/s.jsonl";
   const ghost = JSON.stringify({ role: "user", content: "ghost", seq: 2, createdAt: new Date().toISOString() }) + "\n";
-  const later = JSON.stringify({ j: last + 2, p: last, w: [{ t: "a", p: file, o: statSync(join(image, file)).size, d: ghost }] }) + "\n";
+  const later = JSON.stringify({ j: last + 2, p: last, s: segment, w: [{ t: "a", p: file, o: statSync(join(image, file)).size, d: ghost }] }) + "\n";
   const journal = Buffer.alloc(CHUNK);
   Buffer.from(lines + torn).copy(journal, 0);
   Buffer.from(later).copy(journal, Buffer.byteLength(lines + torn) + 4096);
@@ -177,4 +177,17 @@ test("jsonl journal: a rotation that cannot create the new segment after the ren
   t.after(() => after.close());
   assert.deepEqual(await contents(after), ["one", "two", "three"]);
   assert.deepEqual(warnings, []);
+});
+
+test("jsonl journal: the health probe cuts a failed batch off before writing its probe, so a crash in between cannot leave a broken line", async (t) => {
+  const { b, say, disk, dir } = await openFaultyJsonl(t);
+  await say("one");
+  disk.fail({ op: "datasync", path: /journal\.jsonl$/, code: "EIO", times: 1 });
+  await assert.rejects(say("x".repeat(100_000)), { code: "BACKEND_UNAVAILABLE" }); // a batch longer than the probe
+  disk.fail({ op: "truncate", path: /journal\.jsonl$/, code: "EIO", times: 1 }); // the crash comes before the cut holds
+  assert.equal(await b.engine.journal.recover(64 * 1024), false);
+  const warnings: unknown[] = [];
+  const after = await reopen(crashImage(dir), warnings); // before the fix: spaces, then the tail of a line: DATA_DAMAGED
+  t.after(() => after.close());
+  assert.equal((await contents(after))[0], "one");
 });

@@ -1,17 +1,24 @@
 /**
- * The hole rule of the jsonl journal (src/backends/jsonl/journal-segment.ts): lines past a hole of
- * zeros are a torn last batch only when they are one batch that goes on from the lines before it.
+ * The jsonl journal's segment format and hole rule (src/backends/jsonl/journal-segment.ts): lines
+ * past a hole of zeros are a torn last batch only when they are one batch of the same segment that
+ * goes on from the lines before it; and the writer's `p` is always the j of the line before the batch.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
+import { nodeDisk } from "../../src/backends/jsonl/disk.js";
+import { Journal } from "../../src/backends/jsonl/journal.js";
 import { checkHole, lineText, splitSegment, type JournalLine } from "../../src/backends/jsonl/journal-segment.js";
+import { tempDir } from "../helpers/tmp.js";
 
-const text = (lines: Array<[j: number, p: number]>) => lines.map(([j, p]) => lineText(j, p, '{"w":[]}')).join("");
-const at = (j: number, p?: number): JournalLine => (p === undefined ? { j } : { j, p });
+const S = "5e9a11d0";
+const text = (lines: Array<[j: number, p: number]>, segment = S) => lines.map(([j, p]) => lineText(j, p, segment, '{"w":[]}')).join("");
+const at = (j: number, p?: number, s: string | undefined = S): JournalLine => ({ j, ...(p === undefined ? {} : { p }), ...(s === undefined ? {} : { s }) });
 
-test("journal lines carry j, then p, then the unit", () => {
-  assert.equal(lineText(7, 5, '{"w":[{"t":"d","p":"x"}]}'), '{"j":7,"p":5,"w":[{"t":"d","p":"x"}]}\n');
-  assert.equal(lineText(7, 5, "{}"), '{"j":7,"p":5}\n');
+test("journal lines carry j, p and the segment, then the unit", () => {
+  assert.equal(lineText(7, 5, S, '{"w":[{"t":"d","p":"x"}]}'), `{"j":7,"p":5,"s":"${S}","w":[{"t":"d","p":"x"}]}\n`);
+  assert.equal(lineText(7, 5, S, "{}"), `{"j":7,"p":5,"s":"${S}"}\n`);
 });
 
 test("a hole followed by the rest of the last line's batch, or by the batch right after it, is a torn batch", () => {
@@ -27,12 +34,43 @@ test("a hole followed by two batches, by lines that skip a durable one, or by ol
   assert.throws(() => checkHole("j", at(10, 8), "\0" + text([[9, 8]]), 0), { code: "DATA_DAMAGED" });
 });
 
+test("lines of another segment past the hole (stale blocks of a retired segment) are ignored", () => {
+  assert.doesNotThrow(() => checkHole("j", at(10, 8), "\0" + text([[40, 38], [41, 40]], "0ld5e6e7"), 0));
+  assert.doesNotThrow(() => checkHole("j", at(10, 8), "\0" + text([[3, 1]], "0ld5e6e7") + "\0" + text([[12, 10]]), 0));
+  assert.throws(() => checkHole("j", at(10, 8), "\0" + text([[3, 1]], "0ld5e6e7") + "\0" + text([[14, 12]]), 0), { code: "DATA_DAMAGED" });
+});
+
 test("what cannot be judged is left to the torn-batch rule: no line before the hole, lines of an older agentstate", () => {
   assert.doesNotThrow(() => checkHole("j", undefined, "\0" + text([[14, 12]]), 0));
-  assert.doesNotThrow(() => checkHole("j", at(10), "\0" + text([[14, 12]]), 0));
-  assert.doesNotThrow(() => checkHole("j", at(10, 8), '\0{"j":14,"w":[]}\n', 0));
+  assert.doesNotThrow(() => checkHole("j", at(10, undefined, undefined), "\0" + text([[14, 12]]), 0));
 });
 
 test("a segment splits at its first NUL", () => {
-  assert.deepEqual(splitSegment(text([[1, 0]]) + '{"j":2' + "\0\0x\0\0"), { lines: [lineText(1, 0, '{"w":[]}').trimEnd()], torn: '{"j":2', beyond: "\0\0x" });
+  assert.deepEqual(splitSegment(text([[1, 0]]) + '{"j":2' + "\0\0x\0\0"), { lines: [text([[1, 0]]).trimEnd()], torn: '{"j":2', beyond: "\0\0x" });
+});
+
+test("a unit abandoned while a batch gathers fails, is never counted durable, and the next batch's p is the line before it", async (t) => {
+  const dir = tempDir(t);
+  const journal = new Journal(nodeDisk, (name) => join(dir, name));
+  await journal.reset();
+  t.after(() => journal.close());
+  const unit = () => ({ w: [] });
+  const [a, b] = [journal.reserve(), journal.reserve()];
+  journal.submit(a, unit());
+  journal.submit(b, unit());
+  await journal.durable(b); // a batch of two: the next one waits to gather two
+  await new Promise((resolve) => setImmediate(resolve)); // the writer is idle
+  const c = journal.reserve();
+  journal.submit(c, unit()); // the writer starts and waits for a second unit to join c
+  const broken = journal.reserve(); // its unit breaks while the batch of c gathers
+  journal.abandon(new Error("the unit broke while applying"));
+  await journal.durable(c);
+  await assert.rejects(journal.durable(broken), { code: "BACKEND_UNAVAILABLE" });
+  assert.equal(await journal.recover(), true);
+  const d = journal.reserve();
+  journal.submit(d, unit());
+  await journal.durable(d);
+  const lines = readFileSync(join(dir, "journal.jsonl"), "utf8").replace(/\0+$/, "").trimEnd().split("\n").map((l) => JSON.parse(l) as JournalLine);
+  assert.deepEqual(lines.map((l) => [l.j, l.p]), [[a, 0], [b, 0], [c, b], [d, c]], "p is the j of the last line written before the batch");
+  assert.equal(new Set(lines.map((l) => l.s)).size, 1, "one segment id");
 });

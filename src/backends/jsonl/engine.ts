@@ -175,7 +175,7 @@ export class Engine {
     } catch (err) {
       // The model may be half-changed: treat it like a failed write (reload, nothing acknowledged).
       this.current = undefined;
-      this.journal.abandon(j, err);
+      this.journal.abandon(err);
       throw err;
     }
     const line: Omit<JournalLine, "j"> = { w: this.current.ops };

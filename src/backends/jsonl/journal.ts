@@ -28,7 +28,7 @@
 import { backendUnavailable, dataDamaged } from "../../domain/errors.js";
 import { errno, unlessMissing, type Disk, type DiskFile } from "./disk.js";
 import { Cohort } from "../common/cohort.js";
-import { checkHole, lineText, splitSegment, type JournalLine } from "./journal-segment.js";
+import { checkHole, lineText, segmentId, splitSegment, type JournalLine } from "./journal-segment.js";
 
 export type { JournalLine } from "./journal-segment.js";
 
@@ -53,13 +53,14 @@ export class Journal {
   private allocated = 0;
   /** Set when the disk had no room for the zeros; cleared by the next segment. */
   private unpreallocated = false;
+  /** The active segment's id, in each of its lines (journal-segment.ts): new at every reset and rotation. */
+  private segment = segmentId();
   /** False from a rotation's rename until the directory is synced (a recovery syncs it if the rotation could not). */
   private dirSynced = true;
   /** At open: how far past the last complete line the file holds more than zeros (a crash mid-write; never acknowledged). */
   tornBytes = 0;
   /** Units submitted and not yet written: their j and JSON (lineText adds j and p when the batch forms). */
   private queue: Array<{ j: number; body: string }> = [];
-  private queueEnd = 0;
   private waiters: Waiter[] = [];
   private writing?: Promise<void>;
   /** The recovery in progress (recover() runs one at a time). */
@@ -96,14 +97,14 @@ export class Journal {
   async open(): Promise<JournalLine[]> {
     const lines: JournalLine[] = [];
     for (const name of [OLD, ACTIVE]) {
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = (await this.disk.readFile(this.path(name))).toString("utf8");
+        bytes = await this.disk.readFile(this.path(name));
       } catch (err) {
         if (errno(err) === "ENOENT") continue;
         throw err;
       }
-      const { lines: parts, torn, beyond } = splitSegment(text);
+      const { lines: parts, torn, beyond } = splitSegment(bytes.toString("utf8"));
       if ((torn !== "" || beyond !== "") && name === OLD) throw dataDamaged(`${name} ends in a torn line; it was complete when it was retired`);
       if (name === ACTIVE) this.tornBytes = Buffer.byteLength(torn + beyond);
       const first = lines.length;
@@ -120,7 +121,7 @@ export class Journal {
         }
         lines.push(line);
       });
-      if (beyond !== "") checkHole(name, lines.length > first ? lines[lines.length - 1] : undefined, beyond, Buffer.byteLength(text.slice(0, text.indexOf("\0"))));
+      if (beyond !== "") checkHole(name, lines.length > first ? lines[lines.length - 1] : undefined, beyond, bytes.indexOf(0));
     }
     return lines;
   }
@@ -131,6 +132,7 @@ export class Journal {
     this.fh = undefined;
     this.fh = await this.disk.open(this.path(ACTIVE), "w"); // owned at once: close() frees it if the sync fails
     this.size = this.allocated = 0;
+    this.segment = segmentId();
     this.unpreallocated = false;
     await this.fh.datasync();
     await unlessMissing(this.disk.unlink(this.path(OLD)));
@@ -143,16 +145,17 @@ export class Journal {
     return ++this.queuedJ;
   }
 
-  submit(j: number, line: Omit<JournalLine, "j">): void {
+  submit(j: number, line: Omit<JournalLine, "j" | "p" | "s">): void {
     this.queue.push({ j, body: JSON.stringify(line) });
-    this.queueEnd = j;
     this.cohort.arrived(this.queue.length);
     this.kick();
   }
 
-  /** A reserved line that will never be submitted (its unit broke while applying): fail what is not durable. */
-  abandon(j: number, err: unknown): void {
-    this.queueEnd = Math.max(this.queueEnd, j);
+  /**
+   * A reserved line that will never be submitted (its unit broke while applying): fail what is not
+   * durable, that line included (it is above every line written, so inside the failed range).
+   */
+  abandon(err: unknown): void {
     if (this.writing) this.abandoned = err;
     else this.fail(this.durableJ, err);
   }
@@ -224,6 +227,10 @@ export class Journal {
         this.dirSynced = true;
       }
       if (probeBytes > 0) {
+        // The failed batch is cut off first: a crash after the probe's sync must not leave the
+        // probe's spaces before the rest of that batch's lines.
+        await this.fh.truncate(this.size);
+        await this.fh.datasync();
         await this.fh.writeAll(Buffer.alloc(probeBytes, 0x20), this.size);
         await this.fh.datasync();
       }
@@ -266,7 +273,7 @@ export class Journal {
   private kick(): void {
     this.writing ??= this.loop().finally(() => {
       this.writing = undefined;
-      if (!this.failure && (this.queue.length > 0 || this.rotateWanted)) this.kick();
+      if (this.abandoned !== undefined || (!this.failure && (this.queue.length > 0 || this.rotateWanted))) this.kick();
     });
   }
 
@@ -284,12 +291,12 @@ export class Journal {
       await this.cohort.gather(() => this.queue.length);
       if (this.failure) return;
       const batch = this.queue.splice(0);
-      const last = this.queueEnd;
+      const last = batch[batch.length - 1].j; // not a unit abandoned meanwhile: it is failed, never durable
       const t0 = performance.now();
       try {
         const fh = (this.fh ??= await this.disk.open(this.path(ACTIVE), "r+"));
-        const p = this.durableJ;
-        const data = Buffer.from(batch.map((u) => lineText(u.j, p, u.body)).join(""), "utf8");
+        const p = this.durableJ; // the last line before this batch (see journal-segment.ts)
+        const data = Buffer.from(batch.map((u) => lineText(u.j, p, this.segment, u.body)).join(""), "utf8");
         await this.preallocate(fh, this.size + data.length);
         await fh.writeAll(data, this.size);
         await fh.datasync();
@@ -349,6 +356,7 @@ export class Journal {
       this.size = this.allocated = 0;
       this.unpreallocated = false;
       this.dirSynced = false;
+      this.segment = segmentId();
       this.fh = await this.disk.open(this.path(ACTIVE), "w");
       await this.fh.datasync();
       await this.disk.syncDir(this.path("."));
