@@ -64,6 +64,7 @@ test("a unit abandoned while a batch gathers fails, is never counted durable, an
   journal.submit(c, unit()); // the writer starts and waits for a second unit to join c
   const broken = journal.reserve(); // its unit breaks while the batch of c gathers
   journal.abandon(new Error("the unit broke while applying"));
+  assert.throws(() => journal.reserve(), { code: "BACKEND_UNAVAILABLE" }, "no unit joins the batch after an abandon");
   await journal.durable(c);
   await assert.rejects(journal.durable(broken), { code: "BACKEND_UNAVAILABLE" });
   assert.equal(await journal.recover(), true);

@@ -15,8 +15,9 @@ test("jsonl: a write acknowledged while the health probe waits on its flush stay
   // The journal recovers on its own (a cut back to the last line), but health still wants proof
   // that a real write fits: its probe writes 64 KiB past the last line.
   await new Promise((r) => setTimeout(r, 300));
-  // Hold the next two journal flushes: the probe's, then (if the writer does not wait for the
-  // probe) the batch's — so the probe would cut back while the batch's flush is still pending.
+  // Hold the next two journal flushes: the probe's own two (its first cut-back, then its write).
+  // A writer that does not wait for the probe would write its batch meanwhile, and the probe's
+  // final cut would take the acknowledged line back.
   let releaseProbe!: () => void;
   let releaseBatch!: () => void;
   disk.holdNext("datasync", /journal\.jsonl$/, new Promise<void>((r) => (releaseProbe = r)));

@@ -80,6 +80,8 @@ export class Engine {
   private current?: { j: number; ops: FileOp[] };
   readonly files: Files;
   private recovering?: Promise<void>;
+  /** A reload a failed write asked for and no one has run yet (failed, reloadIfPending). */
+  private reloadPending?: { lastDurable: number; done: () => void };
   /** Counts journal failures: a read or unit that saw the model before one must run again. */
   private epoch = 0;
   private applyTimer?: NodeJS.Timeout;
@@ -211,30 +213,56 @@ export class Engine {
     return this.journal.hasFailed(q) ? this.journal.durableJ : q;
   }
 
-  /** Waits for a running recovery; fails fast while the journal cannot be written. */
+  /**
+   * Inside the section: reloads the model first if a failed write left it to reload (see failed);
+   * then fails fast while the journal cannot be written.
+   */
   private async writable(): Promise<void> {
-    await this.recovering;
+    await this.reloadIfPending();
     if (this.broken) throw backendUnavailable("the jsonl model could not be reloaded after a failed write; restart the daemon to recover");
     if (this.journal.failure && !(await this.journal.recover())) throw this.journal.unavailable();
   }
 
+  /**
+   * A journal write failed: the model is reloaded from the files before the next unit decides. The
+   * reload runs inside the section, by whichever comes first: the task queued here, or a unit
+   * already queued before it (its writable() runs it). A unit must never wait for the queued task:
+   * that task waits for the unit to leave the section. Reads and retries, outside the section,
+   * wait for `recovering`.
+   */
   private failed(lastDurable: number, err: Error): void {
     this.epoch++;
     this.writeError = err;
     this.log?.warn("jsonl journal write failed; unanswered writes fail and the model is reloaded from the files", { error: err.message, code: (err as NodeJS.ErrnoException).code });
-    this.recovering = this.section
-      .run(async () => {
-        this.vfs.discardAfter(lastDurable);
-        for (const m of this.models) await m.load();
-        this.retryRecover(0);
-      })
-      .catch((e: unknown) => {
-        this.broken = true;
-        this.log?.warn("jsonl model could not be reloaded after a failed write; restart the daemon", { error: String(e) });
-      })
-      .finally(() => {
-        this.recovering = undefined;
-      });
+    if (this.reloadPending) {
+      this.reloadPending.lastDurable = Math.min(this.reloadPending.lastDurable, lastDurable);
+      return;
+    }
+    let done!: () => void;
+    const reloaded = new Promise<void>((resolve) => (done = resolve));
+    this.reloadPending = { lastDurable, done };
+    const recovering: Promise<void> = reloaded.finally(() => {
+      if (this.recovering === recovering) this.recovering = undefined;
+    });
+    this.recovering = recovering;
+    void this.section.run(() => this.reloadIfPending());
+  }
+
+  /** Inside the section: the reload a failed write asked for, if it has not run yet. */
+  private async reloadIfPending(): Promise<void> {
+    const pending = this.reloadPending;
+    if (!pending) return;
+    this.reloadPending = undefined;
+    try {
+      this.vfs.discardAfter(pending.lastDurable);
+      for (const m of this.models) await m.load();
+      this.retryRecover(0);
+    } catch (e) {
+      this.broken = true;
+      this.log?.warn("jsonl model could not be reloaded after a failed write; restart the daemon", { error: String(e) });
+    } finally {
+      pending.done();
+    }
   }
 
   /** Cuts the journal back in the background until it holds (disk space returned, EIO gone). */

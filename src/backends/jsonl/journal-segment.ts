@@ -10,8 +10,9 @@
  * so the complete lines of this segment found past the hole must all belong to one batch, and that
  * batch must go on from the lines before the hole: it is the batch of the last line before the
  * hole (the same `p`) or the batch right after it (`p` = that line's j). Otherwise acknowledged
- * lines are in the hole or behind it, which a crash leaves only where flushes are not honoured: that
- * is damage, and the open refuses with DATA_DAMAGED instead of dropping them.
+ * lines are in the hole or behind it, which a crash does not leave where the disk honours flushes
+ * and the file system orders data writes: that is damage, and the open refuses with DATA_DAMAGED
+ * instead of dropping them.
  *
  * Lines of another segment past the hole are ignored: on file systems that do not order data writes
  * (ext2, ext4 without a journal or with data=writeback) a crash while fresh zeros were being laid can

@@ -5,8 +5,9 @@
  *
  * A failed write or sync fails its batch and everything queued after it: none of it was
  * acknowledged, and the journal is cut back to the end of the last durable line (`recover`), so a
- * later restart cannot resurrect a write its caller was told had failed. Until `recover` succeeds
- * every commit fails at once.
+ * later restart cannot resurrect a write its caller was told had failed (a crash before the cut
+ * holds may still replay it, if its pages reached the disk). Until `recover` succeeds every commit
+ * fails at once.
  *
  * Segments: `journal.jsonl` is written; `rotate` renames it to `journal.old.jsonl` and starts a new
  * one, so a checkpoint can retire the old segment once the files it covers are synced, while
@@ -59,7 +60,7 @@ export class Journal {
   private dirSynced = true;
   /** At open: how far past the last complete line the file holds more than zeros (a crash mid-write; never acknowledged). */
   tornBytes = 0;
-  /** Units submitted and not yet written: their j and JSON (lineText adds j and p when the batch forms). */
+  /** Units submitted and not yet written: their j and JSON (lineText adds j, p and s when the batch forms). */
   private queue: Array<{ j: number; body: string }> = [];
   private waiters: Waiter[] = [];
   private writing?: Promise<void>;
@@ -141,7 +142,9 @@ export class Journal {
 
   /** The next j. The caller submits it in the same synchronous step, so j order is queue order. */
   reserve(): number {
-    if (this.failure) throw this.unavailable();
+    // After an abandon the model may be half-changed: no unit may join the batch the writer is
+    // gathering, or the abandoned line would fall below a durable one.
+    if (this.failure || this.abandoned !== undefined) throw this.unavailable();
     return ++this.queuedJ;
   }
 
@@ -153,7 +156,8 @@ export class Journal {
 
   /**
    * A reserved line that will never be submitted (its unit broke while applying): fail what is not
-   * durable, that line included (it is above every line written, so inside the failed range).
+   * durable, that line included. Until then no line is reserved (reserve throws), so the abandoned
+   * line stays above every line written and inside the failed range.
    */
   abandon(err: unknown): void {
     if (this.writing) this.abandoned = err;
@@ -379,6 +383,7 @@ export class Journal {
   private fail(lastDurable: number, err: unknown): void {
     const e = err instanceof Error ? err : new Error(String(err));
     this.failure = e;
+    this.abandoned = undefined; // this failure covers an abandoned line too: it was reserved before
     // Where a full disk shows only at the flush (NFS, thin volumes), zeros would take the last room
     // at every retry: after any failure this segment goes on without them.
     this.unpreallocated = true;
