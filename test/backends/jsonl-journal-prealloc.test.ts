@@ -189,7 +189,10 @@ test("jsonl journal: the health probe cuts a failed batch off before writing its
   const warnings: unknown[] = [];
   const after = await reopen(crashImage(dir), warnings); // before the fix: spaces, then the tail of a line: DATA_DAMAGED
   t.after(() => after.close());
-  // The failed batch was never cut (the crash came first), so its complete line is replayed: a
-  // write that failed at its flush may still be stored after a crash (docs/jsonl-layout.md).
-  assert.deepEqual((await contents(after)).map((c) => String(c).slice(0, 3)), ["one", "xxx"]);
+  // If the failed batch was not cut yet (the crash came first; the retry timer may have cut it
+  // meanwhile), its complete line is replayed: a write that failed at its flush may still be
+  // stored after a crash (journal.ts).
+  const [first, ...rest] = (await contents(after)).map((c) => String(c));
+  assert.equal(first, "one");
+  assert.ok(rest.length === 0 || (rest.length === 1 && rest[0].startsWith("xxx")), JSON.stringify(rest.map((c) => c.slice(0, 10))));
 });

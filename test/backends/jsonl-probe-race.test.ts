@@ -19,16 +19,16 @@ test("jsonl: a write acknowledged while the health probe waits on its flush stay
   // A writer that does not wait for the probe would write its batch meanwhile, and the probe's
   // final cut would take the acknowledged line back.
   let releaseProbe!: () => void;
-  let releaseBatch!: () => void;
+  let releaseProbeWrite!: () => void;
   disk.holdNext("datasync", /journal\.jsonl$/, new Promise<void>((r) => (releaseProbe = r)));
-  disk.holdNext("datasync", /journal\.jsonl$/, new Promise<void>((r) => (releaseBatch = r)));
+  disk.holdNext("datasync", /journal\.jsonl$/, new Promise<void>((r) => (releaseProbeWrite = r)));
   const probe = b.engine.probeWrites();
   await new Promise((r) => setTimeout(r, 20)); // the probe's flush is held
   const acked = say("acknowledged during the probe");
   await new Promise((r) => setTimeout(r, 50));
   releaseProbe();
   await new Promise((r) => setTimeout(r, 50));
-  releaseBatch();
+  releaseProbeWrite();
   assert.equal(await probe, true);
   await acked;
   const journal = journalText(dir);

@@ -61,6 +61,8 @@ const APPLY_NOW_BYTES = 4 * 1024 * 1024;
 const ROTATE_BYTES = 16 * 1024 * 1024;
 const RETRY_MS = [100, 200, 500, 1000];
 
+const unreloaded = () => backendUnavailable("the jsonl model could not be reloaded after a failed write; restart the daemon to recover");
+
 export interface UnitContext {
   /** The unit's one timestamp. */
   readonly now: string;
@@ -155,7 +157,7 @@ export class Engine {
         return result;
       } catch (err) {
         if (wrote || attempt > 0) throw err;
-        await this.recovering; // it saw a write that failed: run again on the reloaded model
+        while (this.recovering) await this.recovering; // it saw a write that failed: run again on the reloaded model
       }
     }
   }
@@ -168,7 +170,9 @@ export class Engine {
     const at = this.now().toISOString();
     const result = await fn({ now: at, files: this.files, writes, change: (c) => writes.push(() => changes.push(c)) });
     if (writes.size === 0) return { result, wait: this.observed(epoch), wrote: false };
-    if (this.journal.failure || this.broken) throw this.journal.unavailable();
+    // A write failed while fn ran (the epoch moved): fn may have read what the reload takes back,
+    // even if the journal has recovered meanwhile (health's probe, the retry timer).
+    if (epoch !== this.epoch || this.reloadPending || this.journal.failure || this.broken) throw this.journal.unavailable();
     const j = this.journal.reserve();
     this.current = { j, ops: [] };
     try {
@@ -189,7 +193,8 @@ export class Engine {
   /** A plain read: answered once every line it might have seen is durable. */
   async read<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      await this.recovering;
+      while (this.recovering) await this.recovering;
+      if (this.broken) throw unreloaded();
       const epoch = this.epoch;
       const result = await fn();
       try {
@@ -218,8 +223,8 @@ export class Engine {
    * then fails fast while the journal cannot be written.
    */
   private async writable(): Promise<void> {
-    await this.reloadIfPending();
-    if (this.broken) throw backendUnavailable("the jsonl model could not be reloaded after a failed write; restart the daemon to recover");
+    while (this.reloadPending) await this.reloadIfPending(); // another failure may come while one runs
+    if (this.broken) throw unreloaded();
     if (this.journal.failure && !(await this.journal.recover())) throw this.journal.unavailable();
   }
 
