@@ -27,6 +27,11 @@ const TARGET_TIMES_DIRECT = 5;
 const TARGET_CPU_US = 40;
 const BACKENDS = ["jsonl", "sqlite"] as const;
 
+/** A row with no target: the case's rate, for the record. */
+const untargeted = (id: string, side: string, c: CaseResult): Omit<BenchResult, "what"> => ({
+  id, side, target: "", measured: describeCase(c), ratio: null, pass: null, metric: { value: c.rate, unit: "appends/s", better: "higher" }, raw: { ...c },
+});
+
 export const p2: BenchModule = {
   id: "P2",
   aliases: ["P2C"],
@@ -55,14 +60,9 @@ export const p2: BenchModule = {
       for (const checkout of checkoutsFor(r)) {
         const c = await daemonCase("memory", checkout, { writers: WRITERS, durationMs, profileName: `p2-memory-${checkout.label}` });
         out.push({
-          id: "P2.memory",
-          side: checkout.label,
+          ...untargeted("P2.memory", checkout.label, c),
           what: `the same load on the memory backend (nothing stored on disk): the most the RPC path and ${WRITERS} writer processes allow on this machine, a bound for every durable backend`,
-          target: "",
           measured: `${describeCase(c)}; ${(c.rate / direct.rate).toFixed(2)}× direct`,
-          ratio: null,
-          pass: null,
-          metric: { value: c.rate, unit: "appends/s", better: "higher" },
           raw: { ...c, timesDirect: round(c.rate / direct.rate, 2), directRate: direct.rate },
         });
       }
@@ -71,15 +71,8 @@ export const p2: BenchModule = {
           const c: CaseResult = await daemonCase(backend, checkout, { writers: WRITERS, durationMs, counter, profileName: `p2-${backend}-${checkout.label}` });
           const one = await daemonCase(backend, checkout, { writers: 1, durationMs, counter, profileName: `p2-1-${backend}-${checkout.label}` });
           oneRows.push({
-            id: `P2.1.${backend}`,
-            side: checkout.label,
+            ...untargeted(`P2.1.${backend}`, checkout.label, one),
             what: `durable messages.append from 1 process, sequential (each append waits for its flush), daemon on ${backend}`,
-            target: "",
-            measured: describeCase(one),
-            ratio: null,
-            pass: null,
-            metric: { value: one.rate, unit: "appends/s", better: "higher" },
-            raw: { ...one },
           });
           const times = c.rate / direct.rate;
           out.push({

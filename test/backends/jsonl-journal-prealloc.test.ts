@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { JsonlBackend } from "../../src/backends/jsonl/index.js";
 import { crashImage, journalText, openFaultyJsonl } from "../helpers/jsonl.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -17,10 +17,13 @@ const CHUNK = 1024 * 1024;
 
 const contents = async (b: JsonlBackend) => (await b.conversations.listMessages({ sessionId: "s", limit: 1000 })).items.map((m) => m.content);
 
-async function reopen(dir: string, warnings: unknown[]): Promise<JsonlBackend> {
-  const b = new JsonlBackend({ dataDir: dir, origin: "after", now: () => new Date(), log: { warn: (...a: unknown[]) => void warnings.push(a), info: () => {} } });
-  await b.open();
-  return b;
+/** The daemon started again on `dir` (a crash image), closed after the test; `warnings` are what it logged. */
+async function restart(t: TestContext, dir: string): Promise<{ after: JsonlBackend; warnings: unknown[] }> {
+  const warnings: unknown[] = [];
+  const after = new JsonlBackend({ dataDir: dir, origin: "after", now: () => new Date(), log: { warn: (...a: unknown[]) => void warnings.push(a), info: () => {} } });
+  await after.open();
+  t.after(() => after.close());
+  return { after, warnings };
 }
 
 test("jsonl journal: appends write over zeros already on disk, so the file's size does not move per line", async (t) => {
@@ -40,9 +43,7 @@ test("jsonl journal: a crash leaves zeros after the lines; the restart replays e
   for (const c of ["one", "two", "three"]) await say(c);
   const image = crashImage(dir); // the files may be behind; the journal is what counts
   assert.ok(readFileSync(join(image, "journal.jsonl")).includes(0), "the image holds the zeros");
-  const warnings: unknown[] = [];
-  const after = await reopen(image, warnings);
-  t.after(() => after.close());
+  const { after, warnings } = await restart(t, image);
   assert.deepEqual(await contents(after), ["one", "two", "three"]);
   assert.deepEqual(warnings, [], "zeros after the last line are no torn write");
 });
@@ -65,9 +66,7 @@ test("jsonl journal: a torn last batch (part of a line, a hole of zeros, a later
   Buffer.from(lines + torn).copy(journal, 0);
   Buffer.from(later).copy(journal, Buffer.byteLength(lines + torn) + 4096);
   writeFileSync(join(image, "journal.jsonl"), journal);
-  const warnings: unknown[] = [];
-  const after = await reopen(image, warnings);
-  t.after(() => after.close());
+  const { after, warnings } = await restart(t, image);
   assert.deepEqual(await contents(after), ["acknowledged"]);
   assert.ok(!readFileSync(join(image, file), "utf8").includes("ghost"), "the line past the hole was not replayed");
   assert.equal(warnings.length, 1, "one warning says an unfinished write was dropped");
@@ -132,9 +131,7 @@ test("jsonl journal: a rotation whose directory sync fails loses nothing acknowl
   assert.equal(disk.calls.get("syncDir"), syncs + 1, "recovery syncs the directory the rotation could not");
   await say("four"); // this one is acknowledged
   const image = crashImage(dir);
-  const warnings: unknown[] = [];
-  const after = await reopen(image, warnings);
-  t.after(() => after.close());
+  const { after, warnings } = await restart(t, image);
   assert.deepEqual(await contents(after), ["one", "two", "three", "four"]);
   assert.deepEqual(warnings, []);
 });
@@ -172,9 +169,7 @@ test("jsonl journal: a rotation that cannot create the new segment after the ren
   assert.equal(disk.calls.get("syncDir"), syncs + 1, "and syncs the directory that names it");
   await say("three"); // this one is acknowledged
   const image = crashImage(dir);
-  const warnings: unknown[] = [];
-  const after = await reopen(image, warnings);
-  t.after(() => after.close());
+  const { after, warnings } = await restart(t, image);
   assert.deepEqual(await contents(after), ["one", "two", "three"]);
   assert.deepEqual(warnings, []);
 });
@@ -186,9 +181,7 @@ test("jsonl journal: the health probe cuts a failed batch off before writing its
   await assert.rejects(say("x".repeat(100_000)), { code: "BACKEND_UNAVAILABLE" }); // a batch longer than the probe
   disk.fail({ op: "truncate", path: /journal\.jsonl$/, code: "EIO", times: 1 }); // the crash comes before the cut holds
   assert.equal(await b.engine.journal.recover(64 * 1024), false);
-  const warnings: unknown[] = [];
-  const after = await reopen(crashImage(dir), warnings); // before the fix: spaces, then the tail of a line: DATA_DAMAGED
-  t.after(() => after.close());
+  const { after } = await restart(t, crashImage(dir)); // before the fix: spaces, then the tail of a line: DATA_DAMAGED
   // If the failed batch was not cut yet (the crash came first; the retry timer may have cut it
   // meanwhile), its complete line is replayed: a write that failed at its flush may still be
   // stored after a crash (journal.ts).

@@ -1,16 +1,11 @@
 /**
  * The jsonl journal's segment format and hole rule (src/backends/jsonl/journal-segment.ts): lines
  * past a hole of zeros are a torn last batch only when they are one batch of the same segment that
- * goes on from the lines before it; and the writer's `p` is always the j of the line before the batch.
+ * goes on from the lines before it (the writer's side is in jsonl-journal-failure.test.ts).
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
-import { nodeDisk } from "../../src/backends/jsonl/disk.js";
-import { Journal } from "../../src/backends/jsonl/journal.js";
 import { checkHole, lineText, splitSegment, type JournalLine } from "../../src/backends/jsonl/journal-segment.js";
-import { tempDir } from "../helpers/tmp.js";
 
 const S = "5e9a11d0";
 const text = (lines: Array<[j: number, p: number]>, segment = S) => lines.map(([j, p]) => lineText(j, p, segment, '{"w":[]}')).join("");
@@ -49,29 +44,3 @@ test("a segment splits at its first NUL", () => {
   assert.deepEqual(splitSegment(text([[1, 0]]) + '{"j":2' + "\0\0x\0\0"), { lines: [text([[1, 0]]).trimEnd()], torn: '{"j":2', beyond: "\0\0x" });
 });
 
-test("a unit abandoned while a batch gathers fails, is never counted durable, and the next batch's p is the line before it", async (t) => {
-  const dir = tempDir(t);
-  const journal = new Journal(nodeDisk, (name) => join(dir, name));
-  await journal.reset();
-  t.after(() => journal.close());
-  const unit = () => ({ w: [] });
-  const [a, b] = [journal.reserve(), journal.reserve()];
-  journal.submit(a, unit());
-  journal.submit(b, unit());
-  await journal.durable(b); // a batch of two: the next one waits to gather two
-  await new Promise((resolve) => setImmediate(resolve)); // the writer is idle
-  const c = journal.reserve();
-  journal.submit(c, unit()); // the writer starts and waits for a second unit to join c
-  const broken = journal.reserve(); // its unit breaks while the batch of c gathers
-  journal.abandon(new Error("the unit broke while applying"));
-  assert.throws(() => journal.reserve(), { code: "BACKEND_UNAVAILABLE" }, "no unit joins the batch after an abandon");
-  await journal.durable(c);
-  await assert.rejects(journal.durable(broken), { code: "BACKEND_UNAVAILABLE" });
-  assert.equal(await journal.recover(), true);
-  const d = journal.reserve();
-  journal.submit(d, unit());
-  await journal.durable(d);
-  const lines = readFileSync(join(dir, "journal.jsonl"), "utf8").replace(/\0+$/, "").trimEnd().split("\n").map((l) => JSON.parse(l) as JournalLine);
-  assert.deepEqual(lines.map((l) => [l.j, l.p]), [[a, 0], [b, 0], [c, b], [d, c]], "p is the j of the last line written before the batch");
-  assert.equal(new Set(lines.map((l) => l.s)).size, 1, "one segment id");
-});

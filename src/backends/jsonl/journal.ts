@@ -132,12 +132,17 @@ export class Journal {
     await this.fh?.close();
     this.fh = undefined;
     this.fh = await this.disk.open(this.path(ACTIVE), "w"); // owned at once: close() frees it if the sync fails
-    this.size = this.allocated = 0;
-    this.segment = segmentId();
-    this.unpreallocated = false;
+    this.newSegment();
     await this.fh.datasync();
     await unlessMissing(this.disk.unlink(this.path(OLD)));
     this.hasOld = false;
+  }
+
+  /** The write position, zeros and id of a new, empty active segment (reset, rotation). */
+  private newSegment(): void {
+    this.size = this.allocated = 0;
+    this.unpreallocated = false;
+    this.segment = segmentId();
   }
 
   /** The next j. The caller submits it in the same synchronous step, so j order is queue order. */
@@ -357,10 +362,8 @@ export class Journal {
       this.hasOld = true;
       this.oldLastJ = this.durableJ;
       // From here the active segment is the new, empty one, even if creating or syncing it fails.
-      this.size = this.allocated = 0;
-      this.unpreallocated = false;
+      this.newSegment();
       this.dirSynced = false;
-      this.segment = segmentId();
       this.fh = await this.disk.open(this.path(ACTIVE), "w");
       await this.fh.datasync();
       await this.disk.syncDir(this.path("."));
